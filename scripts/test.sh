@@ -59,7 +59,7 @@ done
 
 # This script prints the server logs itself where they help.
 AG_LOG_TAIL_ON_FAILURE=0
-# shellcheck source=../test/lib/cluster.sh
+# shellcheck source=test/lib/cluster.sh
 source "$REPO_ROOT/test/lib/cluster.sh"
 
 LOG_DIR="$REPO_ROOT/build/test-logs"
@@ -134,11 +134,13 @@ suite_unit() {
         return
     fi
     local log="$LOG_DIR/unit.log" out p f t
-    {
-        cmake -S . -B build/cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-            cmake --build build/cmake -j"${AG_JOBS:-2}"
-    } >"$log" 2>&1
-    if (($? != 0)); then
+    # A build directory configured for another checkout cannot be reused.
+    if [[ -f build/cmake/CMakeCache.txt ]] &&
+        ! grep -qxF "CMAKE_HOME_DIRECTORY:INTERNAL=$REPO_ROOT" build/cmake/CMakeCache.txt; then
+        rm -rf build/cmake
+    fi
+    if ! { cmake -S . -B build/cmake &&
+        cmake --build build/cmake -j"${AG_JOBS:-2}"; } >"$log" 2>&1; then
         echo "unit: the CMake build failed"
         tail -n 200 "$log"
         record unit 0 1 "build failed"
