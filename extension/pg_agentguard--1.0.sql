@@ -1,0 +1,84 @@
+-- pg_agentguard 1.0 — objects of the extension in schema agentguard.
+\echo Use "CREATE EXTENSION pg_agentguard" to load this file. \quit
+
+-- The roles are cluster-wide: a second database reuses them.
+DO $roles$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'agentguard_agent') THEN
+        CREATE ROLE agentguard_agent NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'agentguard_approver') THEN
+        CREATE ROLE agentguard_approver NOLOGIN;
+    END IF;
+END
+$roles$;
+
+COMMENT ON ROLE agentguard_agent IS 'members are AI agents: pg_agentguard guards their sessions';
+COMMENT ON ROLE agentguard_approver IS 'members may approve agents'' blocked statements';
+
+REVOKE ALL ON SCHEMA agentguard FROM PUBLIC;
+GRANT USAGE ON SCHEMA agentguard TO PUBLIC;
+
+-- Request ids are reserved by the blocked backend itself (nextval survives the rollback of its
+-- transaction); the row arrives through the audit worker.
+CREATE SEQUENCE agentguard.request_id_seq AS bigint;
+
+-- One row per intercepted statement. Written only by the audit worker.
+CREATE TABLE agentguard.audit_log (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    logged_at        timestamptz NOT NULL,
+    database         name        NOT NULL,
+    session_role     name        NOT NULL,
+    "current_role"   name        NOT NULL,
+    application_name text,
+    client_addr      inet,
+    backend_pid      integer     NOT NULL,
+    command          text        NOT NULL,
+    statement        text,
+    objects          text[],
+    decision         text        NOT NULL CHECK (decision IN ('blocked', 'approved', 'warned')),
+    reason           text,
+    rows_affected    bigint,
+    request_id       bigint,
+    token_id         bigint
+);
+CREATE INDEX audit_log_logged_at_idx ON agentguard.audit_log (logged_at);
+CREATE INDEX audit_log_request_id_idx ON agentguard.audit_log (request_id) WHERE request_id IS NOT NULL;
+
+-- Blocked, approvable statements awaiting (or having received) a human's decision.
+CREATE TABLE agentguard.requests (
+    id               bigint      PRIMARY KEY,
+    requested_at     timestamptz NOT NULL,
+    agent            name        NOT NULL,      -- login role of the agent
+    agent_oid        oid         NOT NULL,
+    database_oid     oid         NOT NULL,
+    command          text        NOT NULL,
+    statement        text        NOT NULL,      -- redacted, for humans
+    statement_hash   bytea       NOT NULL,      -- SHA-256 of the normalised full statement
+    objects          text[],
+    object_oids      oid[],
+    reason           text,
+    status           text        NOT NULL DEFAULT 'pending'
+                                 CHECK (status IN ('pending', 'approved', 'denied')),
+    decided_by       name,
+    decided_at       timestamptz,
+    deny_reason      text
+);
+
+-- Approval tokens. Only the SHA-256 of the secret is kept.
+CREATE TABLE agentguard.token_store (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    request_id       bigint REFERENCES agentguard.requests (id),
+    agent            name        NOT NULL,
+    agent_oid        oid         NOT NULL,
+    database_oid     oid         NOT NULL,
+    statement        text        NOT NULL,
+    statement_hash   bytea       NOT NULL,
+    object_oids      oid[],                     -- NULL: bound to the text only (grant_token)
+    secret_hash      bytea       NOT NULL,
+    created_by       name        NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    expires_at       timestamptz NOT NULL,
+    uses_left        integer     NOT NULL CHECK (uses_left >= 0),
+    revoked          boolean     NOT NULL DEFAULT false
+);

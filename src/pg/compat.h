@@ -1,0 +1,53 @@
+/*
+ * compat.h — every difference between the PostgreSQL major versions pg_agentguard builds against
+ * (14–18) lives here, each with the upstream change that caused it. Include after the server headers.
+ * CI builds and tests on 15; the other branches are written against the upstream headers.
+ */
+#pragma once
+
+#if PG_VERSION_NUM < 140000
+#error "pg_agentguard needs PostgreSQL 14 or later"
+#endif
+
+/* PG 15 added MarkGUCPrefixReserved ("Disallow setting bogus GUCs within an extension's
+ * reserved namespace"); 14 only warns about placeholders. */
+#if PG_VERSION_NUM >= 150000
+#define MarkGUCPrefixReserved_compat(prefix) MarkGUCPrefixReserved(prefix)
+#else
+#define MarkGUCPrefixReserved_compat(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/* PG 15 added shmem_request_hook (release notes: "Add a new shmem_request_hook"); before, RequestAddinShmemSpace was called
+ * directly from _PG_init. */
+#if PG_VERSION_NUM >= 150000
+#define AG_HAVE_SHMEM_REQUEST_HOOK 1
+#else
+#define AG_HAVE_SHMEM_REQUEST_HOOK 0
+#endif
+
+/* PG 16 moved permission checks to RTEPermissionInfo (the RTEPermissionInfo rework of 16): ExecutorCheckPerms_hook
+ * takes the list of RTEPermissionInfo besides the range table. */
+#if PG_VERSION_NUM >= 160000
+#define AG_CHECKPERMS_ARGS List *rangeTable, List *rtePermInfos, bool ereport_on_violation
+#define AG_CHECKPERMS_CALL(fn) (fn)(rangeTable, rtePermInfos, ereport_on_violation)
+#else
+#define AG_CHECKPERMS_ARGS List *rangeTable, bool ereport_on_violation
+#define AG_CHECKPERMS_CALL(fn) (fn)(rangeTable, ereport_on_violation)
+#endif
+
+/* PG 18 removed ExecutorRun's execute_once argument (the "execute_once" removal in 18). */
+#if PG_VERSION_NUM >= 180000
+#define AG_EXECUTORRUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define AG_EXECUTORRUN_CALL(fn) (fn)(queryDesc, direction, count)
+#else
+#define AG_EXECUTORRUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define AG_EXECUTORRUN_CALL(fn) (fn)(queryDesc, direction, count, execute_once)
+#endif
+
+/* PG 16 changed get_guc_variables() to return the count through an argument (the GUC hash table
+ * rework); 14 and 15 have GetNumConfigOptions(). */
+#if PG_VERSION_NUM >= 160000
+#define get_guc_variables_compat(nvars) get_guc_variables(nvars)
+#else
+#define get_guc_variables_compat(nvars) (*(nvars) = GetNumConfigOptions(), get_guc_variables())
+#endif

@@ -1,0 +1,105 @@
+/*
+ * dml_protect.cpp — self-protection for data: a guarded session may not INSERT, UPDATE or DELETE
+ * rows of pg_agentguard's tables or of the system catalogs (SPEC §3 "Self-protection").
+ *
+ * ExecutorCheckPerms_hook sees the permissions every query needs — plain DML, writable CTEs, rules,
+ * COPY FROM, SELECT ... FOR UPDATE — before any row is touched, wherever the query comes from.
+ * The worker and pg_agentguard's own bookkeeping (internal_depth) pass.
+ */
+extern "C" {
+#include "postgres.h"
+#include "access/parallel.h"
+#include "catalog/catalog.h"
+#include "catalog/pg_namespace.h"
+#include "executor/executor.h"
+#include "nodes/parsenodes.h"
+#include "tcop/tcopprot.h"
+#include "utils/lsyscache.h"
+}
+
+#include "pg/compat.h"
+#include "pg/event_sink.hpp"
+#include "pg/hooks.hpp"
+#include "pg/identity.hpp"
+
+namespace agentguard {
+
+static ExecutorCheckPerms_hook_type prev_check_perms = nullptr;
+
+static const AclMode kWritePerms = ACL_INSERT | ACL_UPDATE | ACL_DELETE | ACL_TRUNCATE;
+
+static void
+refuse_write(Oid relid, bool catalog)
+{
+	Intercept	ic;
+	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	char	   *rel = get_rel_name(relid);
+
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = INTERCEPT_SELF_PROTECTION;
+	ic.decision = DECISION_BLOCKED;
+	ic.command = "DML";
+	ic.statement = debug_query_string;
+	ic.objects = list_make1(psprintf("%s.%s", nsp ? nsp : "?", rel ? rel : "?"));
+	ic.object_oids = list_make1_oid(relid);
+	ic.reason = catalog ? "agents may not modify system catalogs"
+		: "agents may not modify pg_agentguard's tables";
+	ic.rows_affected = -1;
+	report_intercept(&ic);
+}
+
+static void
+check_relation(Oid relid, AclMode perms)
+{
+	Oid			nsp;
+
+	if ((perms & kWritePerms) == 0)
+		return;
+	if (IsCatalogRelationOid(relid))
+		refuse_write(relid, true);
+	nsp = get_rel_namespace(relid);
+	if (nsp == PG_CATALOG_NAMESPACE)
+		refuse_write(relid, true);
+	if (OidIsValid(nsp) && nsp == guard_schema_oid())
+		refuse_write(relid, false);
+}
+
+static bool
+agentguard_check_perms(AG_CHECKPERMS_ARGS)
+{
+	ListCell   *lc;
+
+	if (prev_check_perms != nullptr && !AG_CHECKPERMS_CALL(prev_check_perms))
+		return false;
+	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
+		return true;
+
+#if PG_VERSION_NUM >= 160000
+	(void) rangeTable;
+	foreach(lc, rtePermInfos)
+	{
+		RTEPermissionInfo *pi = lfirst_node(RTEPermissionInfo, lc);
+
+		check_relation(pi->relid, pi->requiredPerms);
+	}
+#else
+	foreach(lc, rangeTable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			check_relation(rte->relid, rte->requiredPerms);
+	}
+#endif
+	(void) ereport_on_violation;
+	return true;
+}
+
+void
+install_dml_protect_hook(void)
+{
+	prev_check_perms = ExecutorCheckPerms_hook;
+	ExecutorCheckPerms_hook = agentguard_check_perms;
+}
+
+}  // namespace agentguard

@@ -1,0 +1,190 @@
+/*
+ * event_sink.cpp — builds the event of an intercepted statement and raises the agent's error.
+ * See event_sink.hpp for the contract and pg_guard.hpp for the C++/PostgreSQL boundary rule: every
+ * PostgreSQL call here happens outside ag_cpp_call(); the C++ core only formats.
+ */
+extern "C" {
+#include "postgres.h"
+#include "commands/dbcommands.h"
+#include "utils/fmgrprotos.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+}
+
+#include <string>
+
+#include "core/event.hpp"
+#include "core/text.hpp"
+#include "pg/audit.hpp"
+#include "pg/compat.h"
+#include "pg/event_sink.hpp"
+#include "pg/pg_guard.hpp"
+
+namespace agentguard {
+
+/* Longest statement text kept in a record; the full text still binds tokens through its hash. */
+static const size_t kMaxRecordedStatement = 64 * 1024;
+
+char *
+statement_text(const char *query, int location, int len)
+{
+	int			qlen;
+
+	if (query == nullptr)
+		return pstrdup("");
+	qlen = (int) strlen(query);
+	if (location < 0 || location > qlen)
+		return pstrdup(query);
+	if (len <= 0 || location + len > qlen)
+		len = qlen - location;
+	return pnstrdup(query + location, len);
+}
+
+/* inet_client_addr() without libpq-be.h: NULL (not over TCP) becomes "". */
+static const char *
+client_address(void)
+{
+	LOCAL_FCINFO(fcinfo, 0);
+	Datum		addr;
+
+	InitFunctionCallInfoData(*fcinfo, nullptr, 0, InvalidOid, nullptr, nullptr);
+	addr = inet_client_addr(fcinfo);
+	if (fcinfo->isnull)
+		return "";
+	return DatumGetCString(DirectFunctionCall1(inet_out, addr));
+}
+
+static const char *
+nonnull(const char *s)
+{
+	return s != nullptr ? s : "";
+}
+
+/* Who and where, gathered with PostgreSQL calls before any C++ object exists. */
+static void
+fill_session(EventData *ev)
+{
+	ev->logged_at = GetCurrentTimestamp();
+	ev->database_oid = MyDatabaseId;
+	ev->login_role_oid = GetAuthenticatedUserId();
+	ev->database = nonnull(get_database_name(MyDatabaseId));
+	ev->session_role = nonnull(GetUserNameFromId(GetSessionUserId(), true));
+	ev->current_role = nonnull(GetUserNameFromId(GetUserId(), true));
+	ev->application_name = pstrdup(nonnull(GetConfigOption("application_name", true, false)));
+	ev->client_addr = client_address();
+	ev->backend_pid = MyProcPid;
+}
+
+struct Texts
+{
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+	char	   *log_line;
+};
+
+static void
+to_core_event(const EventData *ev, Event *out)
+{
+	ListCell   *lc;
+
+	out->database = ev->database;
+	out->session_role = ev->session_role;
+	out->current_role = ev->current_role;
+	out->application_name = ev->application_name;
+	out->client_addr = ev->client_addr;
+	out->backend_pid = ev->backend_pid;
+	out->command = ev->command;
+	out->statement = ev->statement;
+	foreach(lc, ev->objects)
+		out->objects.emplace_back(static_cast<const char *>(lfirst(lc)));
+	out->decision = static_cast<Decision>(ev->decision);
+	out->reason = ev->reason;
+	out->rows_affected = ev->rows_affected;
+	out->request_id = ev->request_id;
+	out->token_id = ev->token_id;
+	out->approvable = ev->approvable;
+	out->extension_present = ev->extension_present;
+	out->read_only = ev->read_only;
+}
+
+/* The C++ part: redaction, normalisation, every text. Results come back as palloc'd strings. */
+static void
+format_event(EventData *ev, const char *raw_statement, Texts *t)
+{
+	char	   *redacted = nullptr;
+	char	   *normalized = nullptr;
+	char	   *payload = nullptr;
+
+	ag_cpp_call("formatting an event", [&]() {
+		std::string raw(raw_statement != nullptr ? raw_statement : "");
+		std::string red = truncate_utf8(redact_passwords(raw), kMaxRecordedStatement);
+
+		redacted = ag_pstrdup_nothrow(red);
+		normalized = ag_pstrdup_nothrow(normalize_statement(raw));
+
+		Event e;
+		to_core_event(ev, &e);
+		e.statement = red;
+		ErrorText et = error_text(e);
+
+		t->message = ag_pstrdup_nothrow(et.message);
+		t->detail = ag_pstrdup_nothrow(et.detail);
+		t->hint = ag_pstrdup_nothrow(et.hint);
+		t->log_line = ag_pstrdup_nothrow(log_line(e));
+		if (e.decision == Decision::Blocked && e.approvable && e.request_id > 0)
+			payload = ag_pstrdup_nothrow(notify_payload(e));
+	});
+	ev->statement = ag_check_alloc(redacted);
+	ev->statement_normalized = ag_check_alloc(normalized);
+	ev->notify_payload = payload;
+	ag_check_alloc(t->message);
+	ag_check_alloc(t->detail);
+	ag_check_alloc(t->hint);
+	ag_check_alloc(t->log_line);
+}
+
+void
+report_intercept(const Intercept *ic)
+{
+	EventData  *ev = static_cast<EventData *>(palloc0(sizeof(EventData)));
+	Texts		t = {};
+	bool		blocked = ic->decision == DECISION_BLOCKED;
+	bool		approvable = ic->kind != INTERCEPT_SELF_PROTECTION;
+
+	fill_session(ev);
+	ev->command = nonnull(ic->command);
+	ev->objects = ic->objects;
+	ev->object_oids = ic->object_oids;
+	ev->decision = ic->decision;
+	ev->reason = nonnull(ic->reason);
+	ev->rows_affected = ic->rows_affected;
+	ev->token_id = ic->token_id;
+	ev->approvable = approvable;
+	ev->extension_present = true;
+	if (blocked && approvable)
+		ev->request_id = audit_reserve_request_id(&ev->extension_present, &ev->read_only);
+
+	format_event(ev, ic->statement, &t);
+
+	/* The server log is a record of its own: it holds every event even when the queue cannot. */
+	ereport(LOG, (errmsg_internal("%s", t.log_line), errhidestmt(true), errhidecontext(true)));
+	audit_enqueue(ev);
+
+	if (blocked)
+		ereport(ERROR,
+				(errcode(ERRCODE_AGENTGUARD_BLOCKED),
+				 errmsg_internal("%s", t.message),
+				 errdetail_internal("%s", t.detail),
+				 errhint("%s", t.hint),
+				 errhidestmt(true)));
+	if (ic->decision == DECISION_WARNED)
+		ereport(WARNING,
+				(errcode(ERRCODE_AGENTGUARD_BLOCKED),
+				 errmsg_internal("%s", t.message),
+				 errdetail_internal("%s", t.detail),
+				 errhidestmt(true)));
+}
+
+}  // namespace agentguard

@@ -1,0 +1,185 @@
+/*
+ * guc.cpp — definition and protection of the agentguard.* settings. See guc.hpp for the contract.
+ *
+ * The check hooks run for every attempt to set a value, including at server start and on SIGHUP, where
+ * there is no session and no transaction: they look at the session only for sources a session controls
+ * (PGC_S_CLIENT and above), which only occur in a backend inside a transaction.
+ */
+extern "C" {
+#include "postgres.h"
+#include "access/parallel.h"
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/guc.h"
+#include "utils/guc_tables.h"
+}
+
+#include "pg/compat.h"
+#include "pg/guc.hpp"
+#include "pg/identity.hpp"
+
+namespace agentguard {
+
+int			guc_mode = AG_MODE_ENFORCE;
+int			guc_max_rows = 1000;
+double		guc_max_fraction = 0.01;
+int			guc_fraction_min_rows = 100;
+bool		guc_block_unqualified = true;
+bool		guc_allow_temp_drops = true;
+int			guc_max_valid_for = 86400;
+char	   *guc_token = nullptr;
+
+static const struct config_enum_entry mode_options[] = {
+	{"enforce", AG_MODE_ENFORCE, false},
+	{"warn", AG_MODE_WARN, false},
+	{"off", AG_MODE_OFF, false},
+	{nullptr, 0, false}
+};
+
+/*
+ * Shared by every protected setting. Returns false (refusing the value) when a guarded session is the
+ * one asking. A parallel worker only replays its leader's values, which were checked in the leader.
+ */
+static bool
+refuse_in_guarded_session(GucSource source)
+{
+	if (source < PGC_S_CLIENT)
+		return true;
+	if (IsParallelWorker() || !IsTransactionState())
+		return true;
+	if (!session_is_guarded())
+		return true;
+	GUC_check_errcode(ERRCODE_INSUFFICIENT_PRIVILEGE);
+	GUC_check_errmsg("agents may not change pg_agentguard settings");
+	GUC_check_errdetail("The session's role is a member of agentguard_agent; only agentguard.token may be set.");
+	GUC_check_errhint("Ask a DBA to change the setting with ALTER ROLE ... SET. Do not try to get around the guard.");
+	return false;
+}
+
+static bool
+check_protected_int(int *newval, void **extra, GucSource source)
+{
+	(void) newval;
+	(void) extra;
+	return refuse_in_guarded_session(source);
+}
+
+static bool
+check_protected_real(double *newval, void **extra, GucSource source)
+{
+	(void) newval;
+	(void) extra;
+	return refuse_in_guarded_session(source);
+}
+
+static bool
+check_protected_bool(bool *newval, void **extra, GucSource source)
+{
+	(void) newval;
+	(void) extra;
+	return refuse_in_guarded_session(source);
+}
+
+static bool
+check_protected_enum(int *newval, void **extra, GucSource source)
+{
+	(void) newval;
+	(void) extra;
+	return refuse_in_guarded_session(source);
+}
+
+void
+define_settings(void)
+{
+	const int	protected_flags = GUC_NO_RESET_ALL;
+
+	DefineCustomEnumVariable("agentguard.mode",
+							 "What pg_agentguard does with an agent's destructive statement.",
+							 "enforce blocks it, warn lets it run with a WARNING and records it, off does nothing.",
+							 &guc_mode, AG_MODE_ENFORCE, mode_options,
+							 PGC_SUSET, protected_flags, check_protected_enum, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.max_rows",
+							"Most rows an agent's DELETE, UPDATE or MERGE may change in one table.",
+							"-1 means no absolute limit.",
+							&guc_max_rows, 1000, -1, INT_MAX,
+							PGC_SUSET, protected_flags, check_protected_int, nullptr, nullptr);
+	DefineCustomRealVariable("agentguard.max_fraction",
+							 "Largest fraction of a table an agent's statement may change.",
+							 "Applies once more than agentguard.fraction_min_rows rows change; 1 disables it.",
+							 &guc_max_fraction, 0.01, 0.0, 1.0,
+							 PGC_SUSET, protected_flags, check_protected_real, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.fraction_min_rows",
+							"Rows an agent's statement may change before agentguard.max_fraction applies.",
+							nullptr,
+							&guc_fraction_min_rows, 100, 0, INT_MAX,
+							PGC_SUSET, protected_flags, check_protected_int, nullptr, nullptr);
+	DefineCustomBoolVariable("agentguard.block_unqualified",
+							 "Block an agent's DELETE or UPDATE without a WHERE clause.",
+							 nullptr,
+							 &guc_block_unqualified, true,
+							 PGC_SUSET, protected_flags, check_protected_bool, nullptr, nullptr);
+	DefineCustomBoolVariable("agentguard.allow_temp_drops",
+							 "Let agents drop and truncate their own temporary objects.",
+							 nullptr,
+							 &guc_allow_temp_drops, true,
+							 PGC_SUSET, protected_flags, check_protected_bool, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.max_valid_for",
+							"Longest time an approval token may stay valid.",
+							nullptr,
+							&guc_max_valid_for, 86400, 1, INT_MAX,
+							PGC_SUSET, protected_flags | GUC_UNIT_S, check_protected_int, nullptr, nullptr);
+	DefineCustomStringVariable("agentguard.token",
+							   "Approval token presented by an agent to run one approved statement.",
+							   nullptr,
+							   &guc_token, "",
+							   PGC_USERSET, GUC_NOT_IN_SAMPLE, nullptr, nullptr, nullptr);
+
+	MarkGUCPrefixReserved_compat("agentguard");
+}
+
+bool
+is_protected_setting(const char *name)
+{
+	if (name == nullptr || pg_strncasecmp(name, "agentguard.", 11) != 0)
+		return false;
+	return pg_strcasecmp(name, "agentguard.token") != 0;
+}
+
+}  // namespace agentguard
+
+namespace agentguard {
+
+const char *
+setting_origin(const char *name)
+{
+	int			n = 0;
+	struct config_generic **vars = get_guc_variables_compat(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		if (pg_strcasecmp(vars[i]->name, name) != 0)
+			continue;
+		switch (vars[i]->source)
+		{
+			case PGC_S_DEFAULT:
+			case PGC_S_DYNAMIC_DEFAULT:
+				return "default";
+			case PGC_S_FILE:
+			case PGC_S_ARGV:
+			case PGC_S_ENV_VAR:
+				return "server configuration";
+			case PGC_S_GLOBAL:
+				return "ALTER ROLE ALL setting";
+			case PGC_S_DATABASE:
+				return "database setting";
+			case PGC_S_USER:
+			case PGC_S_DATABASE_USER:
+				return "role setting";
+			default:
+				return "session setting";
+		}
+	}
+	return "default";
+}
+
+}  // namespace agentguard

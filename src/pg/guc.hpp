@@ -1,0 +1,44 @@
+/*
+ * guc.hpp — the agentguard.* settings (SPEC §7).
+ *
+ * Every setting but agentguard.token is PGC_SUSET and has a check hook that refuses any change a
+ * guarded session asks for (SET, SET LOCAL, set_config(), function SET clauses, UPDATE pg_settings,
+ * connection options), whatever its privileges. Values from the configuration file and from
+ * ALTER ROLE/DATABASE ... SET made by a DBA still apply: they arrive with sources below PGC_S_CLIENT.
+ * RESET ALL leaves them alone (GUC_NO_RESET_ALL); RESET of one is refused by the utility hook.
+ */
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace agentguard {
+
+extern int	guc_mode;				/* enum: AG_MODE_OFF, AG_MODE_WARN, AG_MODE_ENFORCE */
+extern int	guc_max_rows;
+extern double guc_max_fraction;
+extern int	guc_fraction_min_rows;
+extern bool guc_block_unqualified;
+extern bool guc_allow_temp_drops;
+extern int	guc_max_valid_for;		/* seconds */
+extern char *guc_token;
+
+enum
+{
+	AG_MODE_OFF = 0,
+	AG_MODE_WARN = 1,
+	AG_MODE_ENFORCE = 2
+};
+
+void		define_settings(void);
+
+/* True for an agentguard.* name other than agentguard.token (case-insensitive), i.e. one an agent
+ * may not change. */
+bool		is_protected_setting(const char *name);
+
+/* "role setting" when the value of name came from ALTER ROLE ... SET, "database setting", "configuration
+ * file", or "default": for error texts that tell where a limit came from. */
+const char *setting_origin(const char *name);
+
+}  // namespace agentguard

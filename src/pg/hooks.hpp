@@ -1,0 +1,31 @@
+/*
+ * hooks.hpp — state shared by the hooks of pg_agentguard.
+ */
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace agentguard {
+
+/* > 0 while pg_agentguard runs its own SQL (token bookkeeping): the hooks step aside for it. */
+extern int	internal_depth;
+
+/* How the innermost utility statement being executed in a guarded session was judged. */
+enum DropPermission
+{
+	DROPS_NONE = 0,				/* a statement not judged destructive: it must not drop anything */
+	DROPS_TEMP_ONLY = 1,		/* allowed because it only drops temporary objects of the session */
+	DROPS_ALLOWED = 2			/* approved, warned, or mode off */
+};
+
+/* For the object-access backstop: what the running utility statement may drop, and its text.
+ * DROPS_NONE with a NULL statement when no utility statement is running. */
+DropPermission current_drop_permission(const char **statement, const char **command);
+
+void		install_utility_hook(void);
+void		install_object_access_hook(void);
+void		install_dml_protect_hook(void);
+
+}  // namespace agentguard

@@ -1,0 +1,162 @@
+/*
+ * identity.cpp — agent membership cache. See identity.hpp for the contract.
+ *
+ * The cache lives in backend-local statics. It is dropped by syscache callbacks on pg_authid,
+ * pg_auth_members and pg_namespace, which PostgreSQL delivers when this backend accepts invalidation
+ * messages (at transaction start and when a lock is taken), so no stale answer outlives the next
+ * statement after another session's GRANT/REVOKE commits.
+ */
+extern "C" {
+#include "postgres.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+}
+
+#include "pg/compat.h"
+#include "pg/identity.hpp"
+
+namespace agentguard {
+
+/* Guarded-session answer, valid for exactly these four roles. */
+static bool guard_cache_valid = false;
+static Oid	cached_auth = InvalidOid;
+static Oid	cached_session = InvalidOid;
+static Oid	cached_outer = InvalidOid;
+static Oid	cached_current = InvalidOid;
+static bool cached_guarded = false;
+
+/* OIDs of our own objects. */
+static bool oids_valid = false;
+static Oid	agent_oid = InvalidOid;
+static Oid	approver_oid = InvalidOid;
+static Oid	schema_oid = InvalidOid;
+
+static void
+roles_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	guard_cache_valid = false;
+	oids_valid = false;
+}
+
+static void
+namespaces_changed(Datum arg, int cacheid, uint32 hashvalue)
+{
+	(void) arg;
+	(void) cacheid;
+	(void) hashvalue;
+	oids_valid = false;
+}
+
+void
+identity_init(void)
+{
+	CacheRegisterSyscacheCallback(AUTHOID, roles_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, roles_changed, (Datum) 0);
+	CacheRegisterSyscacheCallback(NAMESPACEOID, namespaces_changed, (Datum) 0);
+}
+
+static void
+load_oids(void)
+{
+	if (oids_valid)
+		return;
+	agent_oid = get_role_oid(AG_AGENT_ROLE, true);
+	approver_oid = get_role_oid(AG_APPROVER_ROLE, true);
+	schema_oid = get_namespace_oid(AG_SCHEMA, true);
+	oids_valid = true;
+}
+
+Oid
+agent_role_oid(void)
+{
+	load_oids();
+	return agent_oid;
+}
+
+Oid
+approver_role_oid(void)
+{
+	load_oids();
+	return approver_oid;
+}
+
+Oid
+guard_schema_oid(void)
+{
+	load_oids();
+	return schema_oid;
+}
+
+bool
+role_is_agent(Oid roleid)
+{
+	Oid			agent = agent_role_oid();
+
+	if (!OidIsValid(agent) || !OidIsValid(roleid))
+		return false;
+	if (roleid == agent)
+		return true;
+	/* _nosuper: a superuser is an agent only by explicit membership. Membership is followed
+	 * through every level, whatever INHERIT says. */
+	return is_member_of_role_nosuper(roleid, agent);
+}
+
+static bool
+recompute_guarded(Oid auth, Oid session, Oid outer, Oid current)
+{
+	bool		guarded;
+
+	guarded = role_is_agent(auth) ||
+		(session != auth && role_is_agent(session)) ||
+		(outer != session && role_is_agent(outer)) ||
+		(current != outer && role_is_agent(current));
+	cached_auth = auth;
+	cached_session = session;
+	cached_outer = outer;
+	cached_current = current;
+	cached_guarded = guarded;
+	guard_cache_valid = true;
+	return guarded;
+}
+
+bool
+session_is_guarded(void)
+{
+	Oid			current = GetUserId();
+	Oid			outer = GetOuterUserId();
+	Oid			session = GetSessionUserId();
+	Oid			auth = GetAuthenticatedUserId();
+
+	if (likely(guard_cache_valid && current == cached_current && outer == cached_outer &&
+			   session == cached_session && auth == cached_auth))
+		return cached_guarded;
+	if (!IsTransactionState())
+	{
+		/* No catalog access possible. Only the last known answer for the login role can be given;
+		 * without one, the caller is in a context (startup, shutdown) where no statement runs. */
+		return guard_cache_valid && auth == cached_auth && cached_guarded;
+	}
+	return recompute_guarded(auth, session, outer, current);
+}
+
+bool
+current_user_is_approver(void)
+{
+	Oid			approver;
+
+	if (session_is_guarded())
+		return false;
+	if (superuser())
+		return true;
+	approver = approver_role_oid();
+	return OidIsValid(approver) && is_member_of_role_nosuper(GetUserId(), approver);
+}
+
+}  // namespace agentguard

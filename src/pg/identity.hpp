@@ -1,0 +1,42 @@
+/*
+ * identity.hpp — who is an agent (SPEC §2).
+ *
+ * A role is an agent when it is a member, directly or indirectly and regardless of INHERIT, of
+ * agentguard_agent; superuser status alone does not count. A session is guarded when its authenticated
+ * (login) user, session user, outer user (SET ROLE) or current user is an agent, so SET ROLE,
+ * SET SESSION AUTHORIZATION, SECURITY DEFINER functions and RESET ROLE never lift the guard.
+ *
+ * The answer is cached per backend, keyed by those four role OIDs, and dropped when pg_authid or
+ * pg_auth_members change (syscache invalidation), so a GRANT or REVOKE of agentguard_agent takes effect
+ * at the role's next statement. For an untagged session a statement costs four loads and compares.
+ */
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+namespace agentguard {
+
+#define AG_AGENT_ROLE "agentguard_agent"
+#define AG_APPROVER_ROLE "agentguard_approver"
+#define AG_SCHEMA "agentguard"
+#define AG_EXTENSION "pg_agentguard"
+
+void		identity_init(void);	/* registers the invalidation callbacks; call from _PG_init */
+
+/* Needs a transaction when the cache is cold. */
+bool		session_is_guarded(void);
+
+/* True when roleid is an agent. */
+bool		role_is_agent(Oid roleid);
+
+/* Approvers: superusers and members of agentguard_approver, in a session that is not guarded. */
+bool		current_user_is_approver(void);
+
+/* OIDs of our roles and schema, InvalidOid when absent. Cached, invalidated like the above. */
+Oid			agent_role_oid(void);
+Oid			approver_role_oid(void);
+Oid			guard_schema_oid(void);
+
+}  // namespace agentguard

@@ -1,0 +1,225 @@
+/*
+ * object_access.cpp — the object-access hook: the backstop behind the utility hook.
+ *
+ * PostgreSQL calls this hook for every object it creates, alters or drops, including the dependents a
+ * CASCADE reaches and drops made by code that never passes through ProcessUtility. In a guarded session:
+ *  - anything created in, altered in or dropped from schema agentguard, the schema itself, the
+ *    pg_agentguard extension and the agentguard roles are refused (self-protection, never approvable);
+ *  - a drop of a significant object is refused unless the utility statement running it was judged
+ *    to be allowed to drop (approved, warned, mode off), or to drop only temporary objects of the session
+ *    and the object is one.
+ * Internal drops and creations (the transient heap of VACUUM FULL or CLUSTER, the old index of
+ * REINDEX CONCURRENTLY, ALTER TABLE's rebuilt indexes) are PostgreSQL's own bookkeeping and pass.
+ */
+extern "C" {
+#include "postgres.h"
+#include "access/parallel.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/objectaccess.h"
+#include "catalog/objectaddress.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_database.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_policy.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_publication.h"
+#include "catalog/pg_rewrite.h"
+#include "catalog/pg_subscription.h"
+#include "catalog/pg_tablespace.h"
+#include "catalog/pg_trigger.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "utils/lsyscache.h"
+}
+
+#include "pg/compat.h"
+#include "pg/event_sink.hpp"
+#include "pg/guc.hpp"
+#include "pg/hooks.hpp"
+#include "pg/identity.hpp"
+
+namespace agentguard {
+
+static object_access_hook_type prev_object_access = nullptr;
+
+/* Objects whose loss destroys data or access; dropping others (a column default, a publication's
+ * table membership) is left to the utility hook's verdict on the statement. */
+static bool
+significant_class(Oid classId)
+{
+	switch (classId)
+	{
+		case RelationRelationId:
+		case NamespaceRelationId:
+		case TypeRelationId:
+		case ProcedureRelationId:
+		case DatabaseRelationId:
+		case AuthIdRelationId:
+		case TriggerRelationId:
+		case RewriteRelationId:
+		case PolicyRelationId:
+		case ConstraintRelationId:
+		case ExtensionRelationId:
+		case ForeignServerRelationId:
+		case PublicationRelationId:
+		case SubscriptionRelationId:
+		case TableSpaceRelationId:
+			return true;
+		default:
+			return false;
+	}
+}
+
+static Oid
+object_namespace(Oid classId, Oid objectId)
+{
+	ObjectAddress addr;
+
+	if (classId == RelationRelationId)
+		return get_rel_namespace(objectId);
+	if (!is_objectclass_supported(classId))
+		return InvalidOid;
+	addr.classId = classId;
+	addr.objectId = objectId;
+	addr.objectSubId = 0;
+	return get_object_namespace(&addr);
+}
+
+static bool
+is_guard_object(Oid classId, Oid objectId)
+{
+	Oid			schema = guard_schema_oid();
+
+	if (classId == NamespaceRelationId)
+		return OidIsValid(schema) && objectId == schema;
+	if (classId == AuthIdRelationId)
+		return objectId == agent_role_oid() || objectId == approver_role_oid();
+	if (classId == ExtensionRelationId)
+		return objectId == get_extension_oid(AG_EXTENSION, true);
+	return OidIsValid(schema) && object_namespace(classId, objectId) == schema;
+}
+
+static bool
+is_own_temp_object(Oid classId, Oid objectId)
+{
+	Oid			nsp;
+
+	if (classId == RelationRelationId)
+		return get_rel_persistence(objectId) == RELPERSISTENCE_TEMP &&
+			isTempOrTempToastNamespace(get_rel_namespace(objectId));
+	if (classId == NamespaceRelationId || classId == DatabaseRelationId || classId == AuthIdRelationId ||
+		classId == ExtensionRelationId || classId == TableSpaceRelationId ||
+		classId == ForeignServerRelationId || classId == PublicationRelationId ||
+		classId == SubscriptionRelationId)
+		return false;
+	nsp = object_namespace(classId, objectId);
+	/* Triggers, rules and policies have no schema: they go with the (temporary) relation named. */
+	return !OidIsValid(nsp) || isTempOrTempToastNamespace(nsp);
+}
+
+static char *
+describe(Oid classId, Oid objectId, int subId)
+{
+	ObjectAddress addr;
+	char	   *d;
+
+	addr.classId = classId;
+	addr.objectId = objectId;
+	addr.objectSubId = subId;
+	d = getObjectDescription(&addr, true);
+	return d != nullptr ? d : psprintf("object %u of class %u", objectId, classId);
+}
+
+static void
+refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *reason)
+{
+	Intercept	ic;
+	const char *statement = nullptr;
+	const char *command = nullptr;
+
+	(void) current_drop_permission(&statement, &command);
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = kind;
+	ic.decision = DECISION_BLOCKED;
+	ic.command = command != nullptr ? command : "DROP";
+	ic.statement = statement;
+	ic.objects = list_make1(describe(classId, objectId, subId));
+	ic.object_oids = list_make1_oid(objectId);
+	ic.reason = reason;
+	ic.rows_affected = -1;
+	report_intercept(&ic);
+}
+
+static void
+check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
+{
+	const char *statement;
+	const char *command;
+	DropPermission perm;
+
+	if (drop != nullptr && (drop->dropflags & PERFORM_DELETION_INTERNAL) != 0)
+		return;
+	if (is_guard_object(classId, objectId))
+		refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
+			   "agents may not drop pg_agentguard's own objects");
+	if (guc_mode == AG_MODE_OFF || !significant_class(classId))
+		return;
+	perm = current_drop_permission(&statement, &command);
+	if (perm == DROPS_ALLOWED)
+		return;
+	if (perm == DROPS_TEMP_ONLY && is_own_temp_object(classId, objectId))
+		return;
+	refuse(INTERCEPT_DESTRUCTIVE_DDL, classId, objectId, subId,
+		   "this statement would drop an object, which agents may not do without an approval");
+}
+
+static void
+agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *arg)
+{
+	if (prev_object_access != nullptr)
+		prev_object_access(access, classId, objectId, subId, arg);
+
+	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
+		return;
+
+	switch (access)
+	{
+		case OAT_DROP:
+			check_drop(classId, objectId, subId, static_cast<ObjectAccessDrop *>(arg));
+			break;
+		case OAT_POST_CREATE:
+			{
+				ObjectAccessPostCreate *pc = static_cast<ObjectAccessPostCreate *>(arg);
+
+				if ((pc == nullptr || !pc->is_internal) && is_guard_object(classId, objectId))
+					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
+						   "agents may not create objects in schema agentguard");
+				break;
+			}
+		case OAT_POST_ALTER:
+			{
+				ObjectAccessPostAlter *pa = static_cast<ObjectAccessPostAlter *>(arg);
+
+				if ((pa == nullptr || !pa->is_internal) && is_guard_object(classId, objectId))
+					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
+						   "agents may not alter pg_agentguard's own objects");
+				break;
+			}
+		default:
+			break;
+	}
+}
+
+void
+install_object_access_hook(void)
+{
+	prev_object_access = object_access_hook;
+	object_access_hook = agentguard_object_access;
+}
+
+}  // namespace agentguard
