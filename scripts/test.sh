@@ -276,6 +276,8 @@ suite_scripts() {
         return
     fi
     local p=0 fl=0 out name start rc
+    # Each script starts its own clusters; none may reach this run's by accident.
+    unset PGHOST PGPORT PGUSER PGDATABASE
     for f in "${files[@]}"; do
         name="$(basename "$f" .sh)"
         out="$LOG_DIR/script-$name.log"

@@ -77,7 +77,8 @@ ag_as_postgres() {
 }
 
 ag__check_name() {
-    [[ "${1:-}" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || { ag_info "cluster.sh: bad cluster name '${1:-}'"; return 1; }
+    # Short, because the socket path (run dir/NAME/.s.PGSQL.port) must stay under ~100 bytes.
+    [[ "${1:-}" =~ ^[A-Za-z][A-Za-z0-9_]{0,31}$ ]] || { ag_info "cluster.sh: bad cluster name '${1:-}'"; return 1; }
 }
 
 ag__known() {
