@@ -4,7 +4,8 @@
 # throwaway clusters of a private installation:
 #
 #   unit       GoogleTest through CMake and ctest (test/unit)
-#   regress    pg_regress on sql/*.sql against expected/*.out
+#   regress    pg_regress on sql/*.sql against expected/*.out (in name order, all in one database of
+#              one cluster, as `make installcheck` would)
 #   pgtap      pg_prove on test/pgtap/*.sql
 #   isolation  pg_isolation_regress on test/isolation/specs/*.spec
 #   scripts    each test/scripts/*.sh (each starts its own clusters)
@@ -21,7 +22,7 @@ REPO_ROOT="$(pwd)"
 ALL_SUITES=(unit regress pgtap isolation scripts)
 
 usage() {
-    sed -n '3,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}"
 }
 
 SELECTED=()
