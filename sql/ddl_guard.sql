@@ -64,6 +64,13 @@ ALTER TABLE bot.users ADD COLUMN note text, DROP COLUMN email;
 ALTER TABLE bot.users ADD COLUMN note text;
 ALTER TABLE bot.users RENAME COLUMN note TO remark;
 
+-- bypass: a statement the utility hook lets pass that still drops an object: the object-access
+-- backstop stops it while PostgreSQL drops it.
+ALTER DOMAIN bot.posint ADD CONSTRAINT posint_small CHECK (VALUE < 1000000);
+ALTER DOMAIN bot.posint DROP CONSTRAINT posint_small;
+ALTER TABLE bot.users ALTER COLUMN name SET DEFAULT 'x';
+ALTER TABLE bot.users ALTER COLUMN name DROP DEFAULT;
+
 -- Role and membership DDL.
 CREATE ROLE ag_new;
 ALTER ROLE ag_bot CREATEDB;
@@ -80,6 +87,7 @@ SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'bot.
 SELECT conname FROM pg_constraint WHERE conrelid = 'bot.users'::regclass ORDER BY conname;
 SELECT proname FROM pg_proc WHERE pronamespace = 'bot'::regnamespace ORDER BY proname;
 SELECT typname FROM pg_type WHERE typnamespace = 'bot'::regnamespace AND typtype IN ('e', 'd') ORDER BY typname;
+SELECT conname FROM pg_constraint WHERE contypid = 'bot.posint'::regtype ORDER BY conname;
 SELECT tgname FROM pg_trigger WHERE tgrelid = 'bot.users'::regclass AND NOT tgisinternal;
 SELECT rulename FROM pg_rewrite WHERE ev_class = 'bot.v_users'::regclass AND rulename <> '_RETURN';
 SELECT polname FROM pg_policy WHERE polrelid = 'bot.users'::regclass;
