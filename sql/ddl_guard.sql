@@ -1,5 +1,7 @@
 -- Destructive DDL by agents is blocked, by every route, and the objects stay; humans are untouched.
-CREATE EXTENSION pg_agentguard;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pg_agentguard;
+RESET client_min_messages;
 \set VERBOSITY terse
 
 CREATE ROLE ag_bot LOGIN;

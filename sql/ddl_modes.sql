@@ -1,5 +1,7 @@
 -- agentguard.mode: enforce (default), warn (runs, WARNING, recorded), off; per role, set by a DBA.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_agentguard;
+RESET client_min_messages;
 \set VERBOSITY terse
 
 CREATE ROLE ag_bot LOGIN;

@@ -1,6 +1,8 @@
 -- A destructive statement is judged wherever it runs: functions, procedures, DO, EXECUTE,
 -- multi-statement strings, SECURITY DEFINER, SET ROLE.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_agentguard;
+RESET client_min_messages;
 \set VERBOSITY terse
 
 CREATE ROLE ag_bot LOGIN;

@@ -1,5 +1,7 @@
 -- An agent, even a superuser agent, cannot switch the guard off or touch it; no token can allow it.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_agentguard;
+RESET client_min_messages;
 \set VERBOSITY terse
 
 CREATE ROLE ag_bot LOGIN;
@@ -45,6 +47,11 @@ ALTER SYSTEM SET shared_preload_libraries = '';
 LOAD 'pg_agentguard';
 COPY (SELECT 1) TO PROGRAM 'true';
 COPY pg_temp.x FROM PROGRAM 'true';
+-- bypass: writing the configuration through server files
+COPY (SELECT 'agentguard.mode = off') TO '/nonexistent/postgresql.auto.conf';
+COPY pg_temp.x FROM '/nonexistent/file';
+SELECT lo_export(0, '/nonexistent/postgresql.auto.conf');
+SELECT lo_import('/nonexistent/file');
 -- bypass: DML on system catalogs
 UPDATE pg_catalog.pg_authid SET rolsuper = false WHERE rolname = 'agentguard_agent';
 DELETE FROM pg_catalog.pg_auth_members WHERE roleid = 'agentguard_agent'::regrole;

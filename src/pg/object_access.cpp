@@ -167,7 +167,8 @@ describe(Oid classId, Oid objectId, int subId)
 }
 
 static void
-refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *reason)
+refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *reason,
+	   const char *default_command)
 {
 	Intercept	ic;
 	const char *statement = nullptr;
@@ -177,7 +178,7 @@ refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *rea
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = kind;
 	ic.decision = DECISION_BLOCKED;
-	ic.command = command != nullptr ? command : "DROP";
+	ic.command = command != nullptr ? command : default_command;
 	ic.statement = statement;
 	ic.objects = list_make1(describe(classId, objectId, subId));
 	ic.object_oids = list_make1_oid(objectId);
@@ -197,7 +198,7 @@ check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 		return;
 	if (is_guard_object(classId, objectId))
 		refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-			   "agents may not drop pg_agentguard's own objects");
+			   "agents may not drop pg_agentguard's own objects", "DROP");
 	if (guc_mode == AG_MODE_OFF || !significant_class(classId))
 		return;
 	perm = current_drop_permission(&statement, &command);
@@ -206,7 +207,14 @@ check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 	if (perm == DROPS_TEMP_ONLY && is_own_temp_object(classId, objectId))
 		return;
 	refuse(INTERCEPT_DESTRUCTIVE_DDL, classId, objectId, subId,
-		   "this statement would drop an object, which agents may not do without an approval");
+		   "this statement would drop an object, which agents may not do without an approval", "DROP");
+}
+
+/* Server-side large-object file access: with it a superuser agent could rewrite the configuration. */
+static bool
+writes_server_files(Oid funcid)
+{
+	return funcid == F_LO_EXPORT || funcid == F_LO_IMPORT_TEXT || funcid == F_LO_IMPORT_TEXT_OID;
 }
 
 static void
@@ -217,6 +225,14 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 
 	/* Namespace searches and function executions reach every hook on every statement once a hook is
 	 * installed: leave before any other test. */
+	if (access == OAT_FUNCTION_EXECUTE)
+	{
+		if (writes_server_files(objectId) && internal_depth == 0 && !IsParallelWorker() &&
+			session_is_guarded())
+			refuse(INTERCEPT_SELF_PROTECTION, ProcedureRelationId, objectId, 0,
+				   "agents may not read or write server files", "EXECUTE");
+		return;
+	}
 	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER)
 		return;
 	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
@@ -233,7 +249,7 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 
 				if ((pc == nullptr || !pc->is_internal) && is_guard_object(classId, objectId))
 					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-						   "agents may not create objects in schema agentguard");
+						   "agents may not create objects in schema agentguard", "CREATE");
 				break;
 			}
 		case OAT_POST_ALTER:
@@ -242,7 +258,7 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 
 				if ((pa == nullptr || !pa->is_internal) && is_guard_object(classId, objectId))
 					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-						   "agents may not alter pg_agentguard's own objects");
+						   "agents may not alter pg_agentguard's own objects", "ALTER");
 				break;
 			}
 		default:

@@ -542,9 +542,16 @@ classify(Node *parsetree, Verdict *v)
 			v->objects = list_make1(pstrdup(castNode(LoadStmt, parsetree)->filename));
 			break;
 		case T_CopyStmt:
-			if (castNode(CopyStmt, parsetree)->is_program)
-				mark_self(v, "agents may not run programs through COPY");
-			break;
+			{
+				CopyStmt   *s = castNode(CopyStmt, parsetree);
+
+				if (s->is_program)
+					mark_self(v, "agents may not run programs through COPY");
+				/* A superuser agent could otherwise write postgresql.auto.conf and reload. */
+				else if (s->filename != nullptr)
+					mark_self(v, "agents may not read or write server files through COPY");
+				break;
+			}
 		case T_CreateExtensionStmt:
 			if (strcmp(castNode(CreateExtensionStmt, parsetree)->extname, AG_EXTENSION) == 0)
 				mark_self(v, kReasonExtension);
