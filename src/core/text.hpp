@@ -50,8 +50,9 @@ std::string redact_passwords(std::string_view sql, const LexOptions& options);
 // (the result may then be max_bytes + 3 bytes long).
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes);
 
-// JSON string escaping (without the surrounding quotes): ", \, control characters as \u00XX,
-// bytes >= 0x80 passed through. Invalid UTF-8 bytes are replaced by \ufffd.
+// JSON string escaping (without the surrounding quotes): ", \, control characters as \u00XX
+// (lower-case hex, \n included), bytes >= 0x80 passed through. Invalid UTF-8 bytes are replaced by
+// \ufffd, one per byte (overlong forms, surrogates and code points above U+10FFFF are invalid).
 std::string json_escape(std::string_view s);
 
 // json_escape(s) when it fits in max_out bytes; otherwise the longest prefix of it that never splits an
