@@ -9,6 +9,7 @@ extern "C" {
 #include "utils/fmgrprotos.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "parser/parser.h"
 #include "utils/guc.h"
 }
 
@@ -22,6 +23,16 @@ extern "C" {
 #include "pg/pg_guard.hpp"
 
 namespace agentguard {
+
+LexOptions
+session_lex_options(void)
+{
+	LexOptions	o;
+
+	o.standard_conforming_strings = standard_conforming_strings;
+	o.server_version_num = PG_VERSION_NUM;
+	return o;
+}
 
 /* Longest statement text kept in a record; the full text still binds tokens through its hash. */
 static const size_t kMaxRecordedStatement = 64 * 1024;
@@ -116,13 +127,14 @@ format_event(EventData *ev, const char *raw_statement, Texts *t)
 	char	   *redacted = nullptr;
 	char	   *normalized = nullptr;
 	char	   *payload = nullptr;
+	LexOptions	lex = session_lex_options();
 
 	ag_cpp_call("formatting an event", [&]() {
 		std::string raw(raw_statement != nullptr ? raw_statement : "");
-		std::string red = truncate_utf8(redact_passwords(raw), kMaxRecordedStatement);
+		std::string red = truncate_utf8(redact_passwords(raw, lex), kMaxRecordedStatement);
 
 		redacted = ag_pstrdup_nothrow(red);
-		normalized = ag_pstrdup_nothrow(normalize_statement(raw));
+		normalized = ag_pstrdup_nothrow(normalize_statement(raw, lex));
 
 		Event e;
 		to_core_event(ev, &e);

@@ -14,7 +14,13 @@ extern "C" {
 #include "utils/timestamp.h"
 }
 
+#include "core/text.hpp"
+
 namespace agentguard {
+
+/* How this session's server lexes SQL (standard_conforming_strings, version): every normalisation and
+ * redaction of a statement's text must use it, so that a token's hash and a statement's agree. */
+LexOptions	session_lex_options(void);
 
 /* SQLSTATE of every refusal by the guard: class ZG ("agentguard"), implementation-defined. */
 #define ERRCODE_AGENTGUARD_BLOCKED MAKE_SQLSTATE('Z', 'G', '0', '0', '1')
