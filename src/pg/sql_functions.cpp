@@ -22,7 +22,9 @@
  */
 extern "C" {
 #include "postgres.h"
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -31,6 +33,7 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
 
@@ -186,6 +189,19 @@ static Datum
 name_datum(const char *s)
 {
 	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+static bool
+role_can_login(Oid roleid)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	bool		can;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	can = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	ReleaseSysCache(tup);
+	return can;
 }
 
 static const char *
@@ -364,6 +380,12 @@ using namespace agentguard;
 
 extern "C" {
 
+/* Before PostgreSQL 16, PG_FUNCTION_INFO_V1 does not mark the function itself as exported. */
+PGDLLEXPORT Datum agentguard_approve(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_deny(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_grant_token(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_revoke_token(PG_FUNCTION_ARGS);
+
 PG_FUNCTION_INFO_V1(agentguard_approve);
 PG_FUNCTION_INFO_V1(agentguard_deny);
 PG_FUNCTION_INFO_V1(agentguard_grant_token);
@@ -483,15 +505,22 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("role with OID %u does not exist", agent)));
-	/* A token is checked only in guarded sessions; one for a role that is not an agent would never
-	 * be asked for, and granting it is most likely a mistyped role name. */
-	if (!role_is_agent(agent))
+	/*
+	 * A token is bound to the login role of the session that presents it. A role that cannot log in
+	 * could never present it: that is an error. A login role that is not an agent is allowed (its
+	 * sessions are guarded when they SET ROLE to an agent, as a connection pooler's may), with a notice,
+	 * since it is more often a mistyped name.
+	 */
+	if (!role_can_login(agent))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("role \"%s\" is not an agent", agent_name),
-				 errdetail("Tokens are bound to the login role of an agent, a member of agentguard_agent."),
-				 errhint("Check the role name, or tag the role first: GRANT agentguard_agent TO %s;",
-						 quote_identifier(agent_name))));
+				 errmsg("role \"%s\" cannot log in", agent_name),
+				 errdetail("A token is bound to the login role of the agent's session.")));
+	if (!role_is_agent(agent))
+		ereport(NOTICE,
+				(errmsg("role \"%s\" is not an agent", agent_name),
+				 errdetail("The token is used only by sessions of this login role that are guarded, for example after SET ROLE to an agent."),
+				 errhint("To tag the role as an agent: GRANT agentguard_agent TO %s;", quote_identifier(agent_name))));
 
 	statement = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	/* The token lets through one statement: the text must be exactly one, and valid SQL. */
