@@ -82,3 +82,70 @@ CREATE TABLE agentguard.token_store (
     uses_left        integer     NOT NULL CHECK (uses_left >= 0),
     revoked          boolean     NOT NULL DEFAULT false
 );
+
+-- A human's views of the requests and tokens (the tokens view never shows the secret's hash).
+CREATE VIEW agentguard.pending AS
+    SELECT r.id, r.requested_at, r.agent, r.statement, r.reason
+      FROM agentguard.requests AS r
+     WHERE r.status OPERATOR(pg_catalog.=) 'pending';
+
+CREATE VIEW agentguard.tokens AS
+    SELECT t.id, t.request_id, t.agent, t.statement, t.created_by, t.created_at, t.expires_at,
+           t.uses_left, t.revoked
+      FROM agentguard.token_store AS t;
+
+-- The approvers' functions. Not SECURITY DEFINER: the C code checks who calls (approvers only, never a
+-- guarded session) and does its table work as the extension owner with a pinned search_path.
+CREATE FUNCTION agentguard.approve(request_id bigint, valid_for interval DEFAULT '15 minutes',
+                                   uses integer DEFAULT 1)
+    RETURNS text
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'agentguard_approve';
+COMMENT ON FUNCTION agentguard.approve(bigint, interval, integer) IS
+    'approves a pending request; returns the token the agent sets in agentguard.token';
+
+CREATE FUNCTION agentguard.deny(request_id bigint, reason text DEFAULT NULL)
+    RETURNS void
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'agentguard_deny';
+COMMENT ON FUNCTION agentguard.deny(bigint, text) IS 'denies a pending request';
+
+CREATE FUNCTION agentguard.grant_token(agent regrole, statement text,
+                                       valid_for interval DEFAULT '15 minutes', uses integer DEFAULT 1)
+    RETURNS text
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'agentguard_grant_token';
+COMMENT ON FUNCTION agentguard.grant_token(regrole, text, interval, integer) IS
+    'grants an agent (its login role) a token for one statement, ahead of any request';
+
+CREATE FUNCTION agentguard.revoke_token(token_id bigint)
+    RETURNS boolean
+    LANGUAGE C VOLATILE PARALLEL UNSAFE
+    AS 'MODULE_PATHNAME', 'agentguard_revoke_token';
+COMMENT ON FUNCTION agentguard.revoke_token(bigint) IS
+    'revokes a token; true when it was still usable';
+
+-- Privileges: nobody but the owner by default; approvers read the records; agents get nothing here
+-- (a superuser agent bypasses GRANTs, so reads of the token data are also refused by the executor hook).
+REVOKE ALL ON TABLE agentguard.audit_log, agentguard.requests, agentguard.token_store,
+                    agentguard.pending, agentguard.tokens FROM PUBLIC;
+REVOKE ALL ON SEQUENCE agentguard.request_id_seq FROM PUBLIC;
+GRANT SELECT ON TABLE agentguard.audit_log, agentguard.requests, agentguard.pending, agentguard.tokens
+    TO agentguard_approver;
+
+REVOKE ALL ON FUNCTION agentguard.approve(bigint, interval, integer),
+                       agentguard.deny(bigint, text),
+                       agentguard.grant_token(regrole, text, interval, integer),
+                       agentguard.revoke_token(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION agentguard.approve(bigint, interval, integer),
+                          agentguard.deny(bigint, text),
+                          agentguard.grant_token(regrole, text, interval, integer),
+                          agentguard.revoke_token(bigint) TO agentguard_approver;
+
+-- The records survive pg_dump/pg_restore with their sequences (ids keep counting, no collisions).
+SELECT pg_catalog.pg_extension_config_dump('agentguard.audit_log', '');
+SELECT pg_catalog.pg_extension_config_dump('agentguard.requests', '');
+SELECT pg_catalog.pg_extension_config_dump('agentguard.token_store', '');
+SELECT pg_catalog.pg_extension_config_dump('agentguard.request_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('agentguard.audit_log_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('agentguard.token_store_id_seq', '');

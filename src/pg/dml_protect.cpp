@@ -48,11 +48,47 @@ refuse_write(Oid relid, bool catalog)
 	report_intercept(&ic);
 }
 
+/*
+ * The token data: a guarded session may not even read it. GRANTs already keep ordinary agents out; this
+ * keeps out a superuser agent, which bypasses them. The tokens view is caught here too (its own range
+ * table entry, and the token_store entry it expands to).
+ */
+static bool
+is_token_relation(Oid relid, Oid nsp)
+{
+	char	   *name;
+
+	if (!OidIsValid(nsp) || nsp != guard_schema_oid())
+		return false;
+	name = get_rel_name(relid);
+	return name != nullptr && (strcmp(name, "token_store") == 0 || strcmp(name, "tokens") == 0);
+}
+
+static void
+refuse_read(Oid relid)
+{
+	Intercept	ic;
+	char	   *rel = get_rel_name(relid);
+
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = INTERCEPT_SELF_PROTECTION;
+	ic.decision = DECISION_BLOCKED;
+	ic.command = "SELECT";
+	ic.statement = debug_query_string;
+	ic.objects = list_make1(psprintf("%s.%s", AG_SCHEMA, rel ? rel : "?"));
+	ic.object_oids = list_make1_oid(relid);
+	ic.reason = "agents may not read pg_agentguard's token data";
+	ic.rows_affected = -1;
+	report_intercept(&ic);
+}
+
 static void
 check_relation(Oid relid, AclMode perms)
 {
 	Oid			nsp;
 
+	if (perms != 0 && is_token_relation(relid, get_rel_namespace(relid)))
+		refuse_read(relid);
 	if ((perms & kWritePerms) == 0)
 		return;
 	if (IsCatalogRelationOid(relid))

@@ -1,0 +1,62 @@
+/*
+ * owner_sql.hpp — running pg_agentguard's own SQL on its tables (tokens and approvals).
+ *
+ * The caller of a token check is an agent, the caller of approve() an approver: neither holds rights on
+ * agentguard.token_store. Bookkeeping therefore runs as the extension's owner, through SPI, with the hooks
+ * stepped aside (internal_depth) and search_path pinned to "pg_catalog, pg_temp" — and every name in the
+ * SQL is schema-qualified anyway, operators included, so nothing an agent can create is ever resolved.
+ *
+ * Usage (C-style: no C++ object may be alive across these calls):
+ *
+ *     OwnerSql os;
+ *     owner_sql_begin(&os);
+ *     PG_TRY();
+ *     {
+ *         ... SPI_execute_with_args(...) ...
+ *     }
+ *     PG_CATCH();
+ *     {
+ *         owner_sql_abort(&os);
+ *         PG_RE_THROW();
+ *     }
+ *     PG_END_TRY();
+ *     owner_sql_end(&os);
+ *
+ * On an error, SPI and the GUC nest level are unwound by (sub)transaction abort; owner_sql_abort() only
+ * restores what abort would not restore before our caller's handlers run: the user id and internal_depth.
+ */
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "common/sha2.h"
+#include "nodes/pg_list.h"
+}
+
+namespace agentguard {
+
+struct OwnerSql
+{
+	Oid			saved_userid;
+	int			saved_sec_context;
+	int			guc_nestlevel;
+};
+
+/* Owner of the pg_agentguard extension in this database, InvalidOid when it is not created here. */
+Oid			extension_owner(void);
+
+/* Switches to the extension owner, pins search_path, connects SPI. The extension must exist. */
+void		owner_sql_begin(OwnerSql *os);
+void		owner_sql_end(OwnerSql *os);
+void		owner_sql_abort(OwnerSql *os);
+
+/* SHA-256 with the server's implementation (the same digest SQL's sha256() computes). */
+void		sha256_of(const void *data, size_t len, uint8 out[PG_SHA256_DIGEST_LENGTH]);
+
+/* A palloc'd bytea holding the 32 bytes of a digest. */
+bytea	   *digest_bytea(const uint8 digest[PG_SHA256_DIGEST_LENGTH]);
+
+/* Equal as sets (order and repetition do not matter). */
+bool		oid_lists_equal_as_sets(List *a, const Oid *b, int nb);
+
+}  // namespace agentguard

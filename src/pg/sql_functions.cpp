@@ -1,0 +1,626 @@
+/*
+ * sql_functions.cpp — the approvers' functions of SPEC §5:
+ *
+ *   agentguard.approve(request_id bigint, valid_for interval DEFAULT '15 minutes', uses integer DEFAULT 1) → text
+ *   agentguard.deny(request_id bigint, reason text DEFAULT NULL) → void
+ *   agentguard.grant_token(agent regrole, statement text, valid_for interval DEFAULT '15 minutes',
+ *                          uses integer DEFAULT 1) → text
+ *   agentguard.revoke_token(token_id bigint) → boolean
+ *
+ * They are plain (not SECURITY DEFINER) C functions so that the caller is who calls them: each one first
+ * asks current_user_is_approver(), which refuses every guarded session — an agent, a superuser agent, or
+ * an agent calling through a SECURITY DEFINER wrapper of its own (its login role stays an agent). The
+ * EXECUTE grant to agentguard_approver is only the first fence.
+ *
+ * Their table work runs as the extension owner through owner_sql (schema-qualified SQL, pinned
+ * search_path, hooks stepped aside). A request row is locked (FOR UPDATE) before it is decided, so two
+ * approvers deciding the same request take turns and the second one sees it is no longer pending.
+ *
+ * Tokens: 20 bytes from pg_strong_random(), shown as "agt_<token id>_<40 lower-case hex digits>"; the
+ * store keeps the SHA-256 of those 40 hex characters as text (what SQL's sha256(convert_to(hex, 'UTF8'))
+ * computes), never the secret.
+ */
+extern "C" {
+#include "postgres.h"
+#include "access/htup_details.h"
+#include "access/xact.h"
+#include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "parser/parser.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/guc.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+}
+
+#include <string>
+
+#include "core/text.hpp"
+#include "core/token.hpp"
+#include "pg/guc.hpp"
+#include "pg/identity.hpp"
+#include "pg/owner_sql.hpp"
+#include "pg/pg_guard.hpp"
+
+namespace agentguard {
+
+/* More uses than this is not "one statement, approved": it is a standing permission. */
+static const int kMaxUses = 1000;
+
+/* How long approve()/deny() wait for the audit worker to record a request that was just blocked. */
+static const int kRecordWaitMillis = 2000;
+static const int kRecordPollMillis = 50;
+
+static const char *const kSelectRequest =
+	"SELECT status, database_oid, decided_by, decided_at "
+	"FROM agentguard.requests WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
+
+static const char *const kSequenceState =
+	"SELECT last_value, is_called FROM agentguard.request_id_seq";
+
+static const char *const kInsertApprovedToken =
+	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
+	"statement_hash, object_oids, secret_hash, created_by, created_at, expires_at, uses_left) "
+	"SELECT r.id, r.agent, r.agent_oid, r.database_oid, r.statement, r.statement_hash, r.object_oids, "
+	"$2, $3, pg_catalog.clock_timestamp(), $4, $5 "
+	"FROM agentguard.requests r WHERE r.id OPERATOR(pg_catalog.=) $1 "
+	"RETURNING id";
+
+static const char *const kMarkApproved =
+	"UPDATE agentguard.requests SET status = 'approved', decided_by = $2, "
+	"decided_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1";
+
+static const char *const kMarkDenied =
+	"UPDATE agentguard.requests SET status = 'denied', decided_by = $2, "
+	"decided_at = pg_catalog.clock_timestamp(), deny_reason = $3 WHERE id OPERATOR(pg_catalog.=) $1";
+
+static const char *const kInsertGrantedToken =
+	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
+	"statement_hash, object_oids, secret_hash, created_by, created_at, expires_at, uses_left) "
+	"VALUES (NULL, $1, $2, $3, $4, $5, NULL, $6, $7, pg_catalog.clock_timestamp(), $8, $9) "
+	"RETURNING id";
+
+static const char *const kSelectTokenState =
+	"SELECT revoked, (uses_left OPERATOR(pg_catalog.>) 0 AND NOT revoked "
+	"AND expires_at OPERATOR(pg_catalog.>) pg_catalog.clock_timestamp()) AS active "
+	"FROM agentguard.token_store WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
+
+static const char *const kRevoke =
+	"UPDATE agentguard.token_store SET revoked = true WHERE id OPERATOR(pg_catalog.=) $1";
+
+/* ---------- argument checks ---------- */
+
+static void
+require_approver(const char *fn)
+{
+	if (session_is_guarded())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("agents may not call agentguard.%s()", fn),
+				 errdetail("The session's role is a member of agentguard_agent; only a human approver may decide on requests and tokens."),
+				 errhint("Ask an approver to run it. Do not try to get around the guard.")));
+	if (!current_user_is_approver())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied for function agentguard.%s", fn),
+				 errdetail("Only superusers and members of agentguard_approver may approve, deny and grant tokens.")));
+	if (!OidIsValid(extension_owner()))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"%s\" is not installed in this database", AG_EXTENSION)));
+}
+
+static void
+require_arg(FunctionCallInfo fcinfo, int n, const char *name)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name)));
+}
+
+static void
+require_positive_id(int64 id, const char *name)
+{
+	if (id <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be positive, not " INT64_FORMAT, name, id)));
+}
+
+/* Turns valid_for into an absolute expiry on the wall clock, checking it against the cap. */
+static TimestampTz
+expiry_for(Interval *valid_for)
+{
+	/* Rough length first: months as 30 days. It only keeps absurd values away from timestamp
+	 * arithmetic, which would fail with a confusing "timestamp out of range". */
+	double		rough = (double) valid_for->month * 30.0 * SECS_PER_DAY +
+		(double) valid_for->day * SECS_PER_DAY + (double) valid_for->time / USECS_PER_SEC;
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz expires;
+	int64		usecs;
+	const char *cap;
+
+	cap = GetConfigOptionByName("agentguard.max_valid_for", nullptr, false);
+	if (rough > 1e10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valid_for must not exceed agentguard.max_valid_for (%s)", cap)));
+	if (rough < -1e10)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valid_for must be a positive interval")));
+
+	/* Calendar-exact: '1 month' is the length of the coming month. */
+	expires = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(now),
+													  IntervalPGetDatum(valid_for)));
+	usecs = expires - now;
+	if (usecs <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valid_for must be a positive interval")));
+	if (usecs > (int64) guc_max_valid_for * USECS_PER_SEC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valid_for must not exceed agentguard.max_valid_for (%s)", cap),
+				 errhint("A DBA can raise agentguard.max_valid_for; a shorter approval is safer.")));
+	return expires;
+}
+
+static int32
+checked_uses(int32 uses)
+{
+	if (uses <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("uses must be positive, not %d", uses)));
+	if (uses > kMaxUses)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("uses must be at most %d, not %d", kMaxUses, uses)));
+	return uses;
+}
+
+static Datum
+name_datum(const char *s)
+{
+	return DirectFunctionCall1(namein, CStringGetDatum(s));
+}
+
+static bool
+role_can_login(Oid roleid)
+{
+	HeapTuple	tup = SearchSysCache1(AUTHOID, ObjectIdGetDatum(roleid));
+	bool		can;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	can = ((Form_pg_authid) GETSTRUCT(tup))->rolcanlogin;
+	ReleaseSysCache(tup);
+	return can;
+}
+
+static const char *
+caller_name(void)
+{
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+/* ---------- secrets ---------- */
+
+struct Secret
+{
+	unsigned char bytes[kTokenSecretBytes];
+	char		hex[kTokenSecretBytes * 2 + 1];
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+};
+
+static void
+make_secret(Secret *s)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	if (!pg_strong_random(s->bytes, sizeof(s->bytes)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INTERNAL_ERROR),
+				 errmsg("could not generate a random approval token")));
+	for (size_t i = 0; i < sizeof(s->bytes); i++)
+	{
+		s->hex[2 * i] = digits[s->bytes[i] >> 4];
+		s->hex[2 * i + 1] = digits[s->bytes[i] & 0x0f];
+	}
+	s->hex[sizeof(s->hex) - 1] = '\0';
+	/* The digest of the hex text as the agent presents it (parse_token lower-cases it). */
+	sha256_of(s->hex, strlen(s->hex), s->digest);
+}
+
+/* The token text, in the caller's memory context; wipes the secret. */
+static text *
+token_text(int64 token_id, Secret *s)
+{
+	char	   *tok = nullptr;
+	text	   *result;
+
+	ag_cpp_call("formatting an approval token", [&]() {
+		tok = ag_pstrdup_nothrow(format_token(token_id, s->bytes, sizeof(s->bytes)));
+	});
+	explicit_bzero(s, sizeof(*s));
+	ag_check_alloc(tok);
+	result = cstring_to_text(tok);
+	explicit_bzero(tok, strlen(tok));
+	return result;
+}
+
+/* ---------- requests ---------- */
+
+/* Highest request id ever handed out in this database (the sequence is not transactional). */
+static int64
+last_issued_request_id(void)
+{
+	bool		isnull;
+	int64		last;
+	bool		called;
+
+	if (SPI_execute(kSequenceState, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: reading agentguard.request_id_seq failed");
+	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	return called ? last : last - 1;
+}
+
+/*
+ * Inside owner_sql: finds and locks the pending request id, waiting briefly for the audit worker when
+ * the id was issued but its row is not written yet. Errors for anything but a pending request.
+ */
+static void
+lock_pending_request(int64 id)
+{
+	Oid			argtypes[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(id)};
+	int			waited = 0;
+	HeapTuple	row;
+	TupleDesc	desc;
+	bool		isnull;
+	char	   *status;
+	Oid			dboid;
+
+	for (;;)
+	{
+		/* In READ COMMITTED every SPI query takes a new snapshot: a row committed meanwhile is seen. */
+		if (SPI_execute_with_args(kSelectRequest, 1, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
+		if (SPI_processed == 1)
+			break;
+		if (id > last_issued_request_id())
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("request " INT64_FORMAT " does not exist", id),
+					 errhint("agentguard.pending lists the requests awaiting a decision.")));
+		if (waited >= kRecordWaitMillis || IsolationUsesXactSnapshot())
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("request " INT64_FORMAT " is not recorded yet; retry in a moment", id),
+					 errdetail("The id was issued when the statement was blocked, but its record has not reached agentguard.requests yet."),
+					 IsolationUsesXactSnapshot()
+					 ? errhint("Retry in a new transaction: this one's snapshot cannot see records that arrive later.")
+					 : errhint("If it never arrives, the server log holds the blocked statement.")));
+		pg_usleep(kRecordPollMillis * 1000L);
+		waited += kRecordPollMillis;
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = SPI_getvalue(row, desc, 1);
+	dboid = DatumGetObjectId(SPI_getbinval(row, desc, 2, &isnull));
+	if (dboid != MyDatabaseId)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("request " INT64_FORMAT " belongs to another database", id)));
+	if (status == nullptr || strcmp(status, "pending") != 0)
+	{
+		char	   *by = SPI_getvalue(row, desc, 3);
+		char	   *at = SPI_getvalue(row, desc, 4);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("request " INT64_FORMAT " is not pending: it was already %s", id,
+						status != nullptr ? status : "decided"),
+				 (by != nullptr && at != nullptr) ? errdetail("Decided by %s at %s.", by, at) : 0));
+	}
+}
+
+/* ---------- the functions ---------- */
+
+struct ApproveArgs
+{
+	int64		request_id;
+	TimestampTz expires;
+	int32		uses;
+	const char *approver;
+	Secret	   *secret;
+	int64		token_id;		/* out */
+};
+
+static void
+approve_in_store(ApproveArgs *a)
+{
+	Oid			ins_types[5] = {INT8OID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID};
+	Datum		ins_args[5];
+	Oid			upd_types[2] = {INT8OID, NAMEOID};
+	Datum		upd_args[2];
+	bool		isnull;
+
+	lock_pending_request(a->request_id);
+
+	ins_args[0] = Int64GetDatum(a->request_id);
+	ins_args[1] = PointerGetDatum(digest_bytea(a->secret->digest));
+	ins_args[2] = name_datum(a->approver);
+	ins_args[3] = TimestampTzGetDatum(a->expires);
+	ins_args[4] = Int32GetDatum(a->uses);
+	if (SPI_execute_with_args(kInsertApprovedToken, 5, ins_types, ins_args, nullptr, false, 0) !=
+		SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: storing the approval token failed");
+	a->token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	upd_args[0] = Int64GetDatum(a->request_id);
+	upd_args[1] = name_datum(a->approver);
+	if (SPI_execute_with_args(kMarkApproved, 2, upd_types, upd_args, nullptr, false, 0) != SPI_OK_UPDATE ||
+		SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " approved failed", a->request_id);
+}
+
+}  // namespace agentguard
+
+using namespace agentguard;
+
+extern "C" {
+
+/* Before PostgreSQL 16, PG_FUNCTION_INFO_V1 does not mark the function itself as exported. */
+PGDLLEXPORT Datum agentguard_approve(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_deny(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_grant_token(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum agentguard_revoke_token(PG_FUNCTION_ARGS);
+
+PG_FUNCTION_INFO_V1(agentguard_approve);
+PG_FUNCTION_INFO_V1(agentguard_deny);
+PG_FUNCTION_INFO_V1(agentguard_grant_token);
+PG_FUNCTION_INFO_V1(agentguard_revoke_token);
+
+Datum
+agentguard_approve(PG_FUNCTION_ARGS)
+{
+	ApproveArgs a;
+	Secret		secret;
+	OwnerSql	os;
+
+	require_approver("approve");
+	require_arg(fcinfo, 0, "request_id");
+	require_arg(fcinfo, 1, "valid_for");
+	require_arg(fcinfo, 2, "uses");
+
+	a.request_id = PG_GETARG_INT64(0);
+	require_positive_id(a.request_id, "request_id");
+	a.expires = expiry_for(PG_GETARG_INTERVAL_P(1));
+	a.uses = checked_uses(PG_GETARG_INT32(2));
+	a.approver = caller_name();
+	a.secret = &secret;
+	a.token_id = 0;
+	make_secret(&secret);
+
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		approve_in_store(&a);
+	}
+	PG_CATCH();
+	{
+		explicit_bzero(&secret, sizeof(secret));
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+
+	PG_RETURN_TEXT_P(token_text(a.token_id, &secret));
+}
+
+Datum
+agentguard_deny(PG_FUNCTION_ARGS)
+{
+	int64		request_id;
+	const char *approver;
+	Oid			types[3] = {INT8OID, NAMEOID, TEXTOID};
+	Datum		args[3];
+	char		nulls[3] = {' ', ' ', ' '};
+	OwnerSql	os;
+
+	require_approver("deny");
+	require_arg(fcinfo, 0, "request_id");
+	request_id = PG_GETARG_INT64(0);
+	require_positive_id(request_id, "request_id");
+	approver = caller_name();
+
+	args[0] = Int64GetDatum(request_id);
+	args[1] = name_datum(approver);
+	if (PG_ARGISNULL(1))
+	{
+		args[2] = (Datum) 0;
+		nulls[2] = 'n';
+	}
+	else
+		args[2] = PointerGetDatum(PG_GETARG_TEXT_PP(1));
+
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		lock_pending_request(request_id);
+		if (SPI_execute_with_args(kMarkDenied, 3, types, args, nulls, false, 0) != SPI_OK_UPDATE ||
+			SPI_processed != 1)
+			elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " denied failed", request_id);
+	}
+	PG_CATCH();
+	{
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+
+	PG_RETURN_VOID();
+}
+
+Datum
+agentguard_grant_token(PG_FUNCTION_ARGS)
+{
+	Oid			agent;
+	char	   *agent_name;
+	char	   *statement;
+	char	   *redacted = nullptr;
+	char	   *normalized = nullptr;
+	List	   *parsed;
+	TimestampTz expires;
+	int32		uses;
+	Secret		secret;
+	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
+	Oid			types[9] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID};
+	Datum		args[9];
+	int64		token_id = 0;
+	bool		isnull;
+	OwnerSql	os;
+
+	require_approver("grant_token");
+	require_arg(fcinfo, 0, "agent");
+	require_arg(fcinfo, 1, "statement");
+	require_arg(fcinfo, 2, "valid_for");
+	require_arg(fcinfo, 3, "uses");
+
+	agent = PG_GETARG_OID(0);
+	agent_name = OidIsValid(agent) ? GetUserNameFromId(agent, true) : nullptr;
+	if (agent_name == nullptr)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u does not exist", agent)));
+	/*
+	 * A token is bound to the login role of the session that presents it. A role that cannot log in
+	 * could never present it: that is an error. A login role that is not an agent is allowed (its
+	 * sessions are guarded when they SET ROLE to an agent, as a connection pooler's may), with a notice,
+	 * since it is more often a mistyped name.
+	 */
+	if (!role_can_login(agent))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("role \"%s\" cannot log in", agent_name),
+				 errdetail("A token is bound to the login role of the agent's session.")));
+	if (!role_is_agent(agent))
+		ereport(NOTICE,
+				(errmsg("role \"%s\" is not an agent", agent_name),
+				 errdetail("The token is used only by sessions of this login role that are guarded, for example after SET ROLE to an agent."),
+				 errhint("To tag the role as an agent: GRANT agentguard_agent TO %s;", quote_identifier(agent_name))));
+
+	statement = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	/* The token lets through one statement: the text must be exactly one, and valid SQL. */
+	parsed = raw_parser(statement, RAW_PARSE_DEFAULT);
+	if (list_length(parsed) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("statement must be exactly one SQL statement, not %d", list_length(parsed))));
+
+	expires = expiry_for(PG_GETARG_INTERVAL_P(2));
+	uses = checked_uses(PG_GETARG_INT32(3));
+
+	ag_cpp_call("normalising a statement", [&]() {
+		redacted = ag_pstrdup_nothrow(redact_passwords(statement));
+		normalized = ag_pstrdup_nothrow(normalize_statement(statement));
+	});
+	ag_check_alloc(redacted);
+	ag_check_alloc(normalized);
+	sha256_of(normalized, strlen(normalized), statement_digest);
+	make_secret(&secret);
+
+	args[0] = name_datum(agent_name);
+	args[1] = ObjectIdGetDatum(agent);
+	args[2] = ObjectIdGetDatum(MyDatabaseId);
+	args[3] = CStringGetTextDatum(redacted);
+	args[4] = PointerGetDatum(digest_bytea(statement_digest));
+	args[5] = PointerGetDatum(digest_bytea(secret.digest));
+	args[6] = name_datum(caller_name());
+	args[7] = TimestampTzGetDatum(expires);
+	args[8] = Int32GetDatum(uses);
+
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(kInsertGrantedToken, 9, types, args, nullptr, false, 0) !=
+			SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+			elog(ERROR, "pg_agentguard: storing the token failed");
+		token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	PG_CATCH();
+	{
+		explicit_bzero(&secret, sizeof(secret));
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+
+	PG_RETURN_TEXT_P(token_text(token_id, &secret));
+}
+
+Datum
+agentguard_revoke_token(PG_FUNCTION_ARGS)
+{
+	int64		token_id;
+	Oid			types[1] = {INT8OID};
+	Datum		args[1];
+	bool		found = false;
+	bool		was_active = false;
+	bool		was_revoked = false;
+	bool		isnull;
+	OwnerSql	os;
+
+	require_approver("revoke_token");
+	require_arg(fcinfo, 0, "token_id");
+	token_id = PG_GETARG_INT64(0);
+	require_positive_id(token_id, "token_id");
+	args[0] = Int64GetDatum(token_id);
+
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		/* FOR UPDATE: waits for an agent's transaction that is consuming a use right now, then sees
+		 * whether that use was committed. */
+		if (SPI_execute_with_args(kSelectTokenState, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "pg_agentguard: reading the token store failed");
+		found = SPI_processed == 1;
+		if (found)
+		{
+			was_revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			was_active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+			if (!was_revoked &&
+				SPI_execute_with_args(kRevoke, 1, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "pg_agentguard: revoking token " INT64_FORMAT " failed", token_id);
+		}
+	}
+	PG_CATCH();
+	{
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+
+	if (!found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("token " INT64_FORMAT " does not exist", token_id),
+				 errhint("agentguard.tokens lists the tokens.")));
+	PG_RETURN_BOOL(was_active);
+}
+
+}  // extern "C"
