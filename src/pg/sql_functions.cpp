@@ -42,6 +42,7 @@ extern "C" {
 #include "core/text.hpp"
 #include "core/token.hpp"
 #include "pg/guc.hpp"
+#include "pg/event_sink.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
@@ -492,6 +493,7 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	int64		token_id = 0;
 	bool		isnull;
 	OwnerSql	os;
+	LexOptions	lex;
 
 	require_approver("grant_token");
 	require_arg(fcinfo, 0, "agent");
@@ -533,9 +535,10 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	expires = expiry_for(PG_GETARG_INTERVAL_P(2));
 	uses = checked_uses(PG_GETARG_INT32(3));
 
+	lex = session_lex_options();
 	ag_cpp_call("normalising a statement", [&]() {
-		redacted = ag_pstrdup_nothrow(redact_passwords(statement));
-		normalized = ag_pstrdup_nothrow(normalize_statement(statement));
+		redacted = ag_pstrdup_nothrow(redact_passwords(statement, lex));
+		normalized = ag_pstrdup_nothrow(normalize_statement(statement, lex));
 	});
 	ag_check_alloc(redacted);
 	ag_check_alloc(normalized);

@@ -36,6 +36,7 @@ extern "C" {
 #include "pg/guc.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
+#include "pg/event_sink.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -177,6 +178,7 @@ token_match(const char *raw_statement, List *object_oids)
 	uint8		secret_digest[PG_SHA256_DIGEST_LENGTH];
 	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
 	bool		matched;
+	LexOptions	lex;
 
 	if (presented == nullptr || presented[0] == '\0' || raw_statement == nullptr)
 		return 0;
@@ -186,6 +188,7 @@ token_match(const char *raw_statement, List *object_oids)
 	if (!OidIsValid(extension_owner()))
 		return 0;				/* no token store in this database: fail closed */
 
+	lex = session_lex_options();
 	ag_cpp_call("checking an approval token", [&]() {
 		ParsedToken p;
 
@@ -194,7 +197,7 @@ token_match(const char *raw_statement, List *object_oids)
 			parsed = true;
 			token_id = p.token_id;
 			secret_hex = ag_pstrdup_nothrow(p.secret_hex);
-			normalized = ag_pstrdup_nothrow(normalize_statement(raw_statement));
+			normalized = ag_pstrdup_nothrow(normalize_statement(raw_statement, lex));
 		}
 	});
 	if (!parsed)
