@@ -27,5 +27,6 @@ DropPermission current_drop_permission(const char **statement, const char **comm
 void		install_utility_hook(void);
 void		install_object_access_hook(void);
 void		install_dml_protect_hook(void);
+void		install_xact_callbacks(void);
 
 }  // namespace agentguard
