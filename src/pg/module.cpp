@@ -37,4 +37,5 @@ _PG_init(void)
 	agentguard::install_utility_hook();
 	agentguard::install_object_access_hook();
 	agentguard::install_dml_protect_hook();
+	agentguard::install_executor_hooks();
 }
