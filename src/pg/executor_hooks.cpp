@@ -377,12 +377,20 @@ statement_text_now(void)
 	return stmt.text;
 }
 
+/* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
+ * agent knows what stopped it and a human knows what to change. */
 static char *
 limit_reason(const Root *root)
 {
 	if (root->threshold == stmt.limits.max_rows)
 		return psprintf("would change more than " INT64_FORMAT " rows (agentguard.max_rows, %s)",
 						root->threshold, setting_origin("agentguard.max_rows"));
+	if (root->threshold == stmt.limits.fraction_min_rows)
+		return psprintf("would change more than " INT64_FORMAT " rows, over %g%% of its about %.0f rows "
+						"(agentguard.max_fraction, %s; agentguard.fraction_min_rows, %s)",
+						root->threshold, stmt.limits.max_fraction * 100.0,
+						root->table_rows > 0 ? root->table_rows : 0.0, setting_origin("agentguard.max_fraction"),
+						setting_origin("agentguard.fraction_min_rows"));
 	return psprintf("would change more than " INT64_FORMAT " rows, %g%% of its about %.0f rows "
 					"(agentguard.max_fraction, %s)",
 					root->threshold, stmt.limits.max_fraction * 100.0,
