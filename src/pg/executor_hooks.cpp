@@ -173,6 +173,29 @@ guard_active(void)
 	return guc_mode != AG_MODE_OFF && internal_depth == 0 && !IsParallelWorker() && session_is_guarded();
 }
 
+/*
+ * Inside a statement this backend already judged guarded (any enclosing scope, or the same QueryDesc
+ * continuing), the membership answer is not asked again: the guard does not lift in mid-statement.
+ * A human's QueryDesc seen unguarded in ExecutorStart is remembered so its Run/Finish pay one compare.
+ */
+static const QueryDesc *unguarded_qd = nullptr;
+
+static inline bool
+guard_active_in_scope(const QueryDesc *qd)
+{
+	if (scope_depth > 0 || (stmt.active && stmt.key == qd))
+		return guc_mode != AG_MODE_OFF && internal_depth == 0;
+	return guard_active();
+}
+
+static inline bool
+guard_active_for(const QueryDesc *qd)
+{
+	if (qd == unguarded_qd)
+		return false;
+	return guard_active_in_scope(qd);
+}
+
 /* ---------------------------------------------------------------------------------------------
  * Statement scope
  * --------------------------------------------------------------------------------------------- */
@@ -194,10 +217,8 @@ begin_statement(const void *key, const char *query, int location, int length)
 	stmt.text = nullptr;
 	stmt.approved = false;
 	stmt.limits_read = false;
-	stmt.roots = nullptr;
-	stmt.nroots = stmt.maxroots = 0;
-	stmt.leaves = nullptr;
-	stmt.nleaves = stmt.maxleaves = 0;
+	stmt.nroots = 0;
+	stmt.nleaves = 0;
 }
 
 /*
@@ -541,8 +562,8 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 		}
 	if (!stmt.limits_read)
 		read_limits();
-	old = MemoryContextSwitchTo(stmt_cxt);
-	stmt.used = true;
+	/* the arrays live for the backend and are reused by every statement: no allocation per statement */
+	old = MemoryContextSwitchTo(TopMemoryContext);
 	if (stmt.nroots == stmt.maxroots)
 	{
 		stmt.maxroots = stmt.maxroots == 0 ? 4 : stmt.maxroots * 2;
@@ -557,7 +578,9 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->sized = false;
 	r->exceeded = false;
 	r->threshold = stmt.threshold_nosize;
-	r->budget = 0;				/* the first fetch counts exactly: earlier frames may have changed rows */
+	/* Nothing of it changed yet in this statement: every later change is one of its frames' fetches,
+	 * each of which spends from this shared budget. */
+	r->budget = r->threshold;
 	r->fetched = 0;
 	r->table_rows = -1;
 	return stmt.nroots++;
@@ -576,7 +599,7 @@ add_leaf(Oid relid, int root, PgStat_TableStatus *st, bool by_id)
 				stmt.leaves[i].st = st;		/* its baseline stays 0: nothing was counted before */
 			return;
 		}
-	old = MemoryContextSwitchTo(stmt_cxt);
+	old = MemoryContextSwitchTo(TopMemoryContext);
 	if (stmt.nleaves == stmt.maxleaves)
 	{
 		stmt.maxleaves = stmt.maxleaves == 0 ? 8 : stmt.maxleaves * 2;
@@ -916,10 +939,8 @@ reset_statement(void)
 {
 	stmt.active = false;
 	stmt.key = nullptr;
-	stmt.roots = nullptr;
-	stmt.leaves = nullptr;
-	stmt.nroots = stmt.maxroots = 0;
-	stmt.nleaves = stmt.maxleaves = 0;
+	stmt.nroots = 0;
+	stmt.nleaves = 0;
 	stmt.text = nullptr;
 	stmt.approved = false;
 	if (stmt.used)
@@ -974,7 +995,15 @@ ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	PlannedStmt *ps = queryDesc->plannedstmt;
 
 	/* plain EXPLAIN runs nothing and is never blocked; EXPLAIN ANALYZE runs and is judged */
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !plan_is_destructive(ps) || !guard_active())
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !guard_active_in_scope(queryDesc))
+	{
+		/* (the address of a QueryDesc that died in an ERROR may come back: always set or clear) */
+		unguarded_qd = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ? nullptr : queryDesc;
+		call_ExecutorStart(queryDesc, eflags);
+		return;
+	}
+	unguarded_qd = nullptr;
+	if (!plan_is_destructive(ps))
 	{
 		call_ExecutorStart(queryDesc, eflags);
 		return;
@@ -1009,7 +1038,7 @@ ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 static void
 ag_ExecutorRun(AG_EXECUTORRUN_ARGS)
 {
-	if (!guard_active())
+	if (!guard_active_for(queryDesc))
 	{
 		if (prev_ExecutorRun != nullptr)
 			AG_EXECUTORRUN_CALL(prev_ExecutorRun);
@@ -1039,7 +1068,7 @@ ag_ExecutorRun(AG_EXECUTORRUN_ARGS)
 static void
 ag_ExecutorFinish(QueryDesc *queryDesc)
 {
-	if (!guard_active())
+	if (!guard_active_for(queryDesc))
 	{
 		if (prev_ExecutorFinish != nullptr)
 			prev_ExecutorFinish(queryDesc);
@@ -1070,6 +1099,8 @@ static void
 ag_ExecutorEnd(QueryDesc *queryDesc)
 {
 	/* No guard test here: what this backend attached must be detached whoever runs now. */
+	if (queryDesc == unguarded_qd)
+		unguarded_qd = nullptr;
 	if (nwraps > 0)
 		drop_wraps(queryDesc->estate);
 	if (prev_ExecutorEnd != nullptr)
@@ -1123,6 +1154,7 @@ static void
 ag_xact_callback(XactEvent event, void *arg)
 {
 	(void) arg;
+	unguarded_qd = nullptr;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
