@@ -989,25 +989,10 @@ call_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		standard_ExecutorStart(queryDesc, eflags);
 }
 
-static void
-ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
+static void __attribute__((noinline))
+judged_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	PlannedStmt *ps = queryDesc->plannedstmt;
-
-	/* plain EXPLAIN runs nothing and is never blocked; EXPLAIN ANALYZE runs and is judged */
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !guard_active_in_scope(queryDesc))
-	{
-		/* (the address of a QueryDesc that died in an ERROR may come back: always set or clear) */
-		unguarded_qd = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ? nullptr : queryDesc;
-		call_ExecutorStart(queryDesc, eflags);
-		return;
-	}
-	unguarded_qd = nullptr;
-	if (!plan_is_destructive(ps))
-	{
-		call_ExecutorStart(queryDesc, eflags);
-		return;
-	}
 
 	statement_scope_enter(queryDesc, queryDesc->sourceText, ps->stmt_location, ps->stmt_len);
 	PG_TRY();
@@ -1036,16 +1021,27 @@ ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 }
 
 static void
-ag_ExecutorRun(AG_EXECUTORRUN_ARGS)
+ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
-	if (!guard_active_for(queryDesc))
+	/* plain EXPLAIN runs nothing and is never blocked; EXPLAIN ANALYZE runs and is judged */
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !guard_active_in_scope(queryDesc))
 	{
-		if (prev_ExecutorRun != nullptr)
-			AG_EXECUTORRUN_CALL(prev_ExecutorRun);
-		else
-			AG_EXECUTORRUN_CALL(standard_ExecutorRun);
+		/* (the address of a QueryDesc that died in an ERROR may come back: always set or clear) */
+		unguarded_qd = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ? nullptr : queryDesc;
+		call_ExecutorStart(queryDesc, eflags);
 		return;
 	}
+	unguarded_qd = nullptr;
+	if (plan_is_destructive(queryDesc->plannedstmt))
+		judged_ExecutorStart(queryDesc, eflags);
+	else
+		call_ExecutorStart(queryDesc, eflags);
+}
+
+/* The guarded paths live in their own functions so the unguarded path pays no PG_TRY set-up. */
+static void __attribute__((noinline))
+judged_ExecutorRun(AG_EXECUTORRUN_ARGS)
+{
 	statement_scope_enter(queryDesc, queryDesc->sourceText, queryDesc->plannedstmt->stmt_location,
 						  queryDesc->plannedstmt->stmt_len);
 	PG_TRY();
@@ -1066,16 +1062,19 @@ ag_ExecutorRun(AG_EXECUTORRUN_ARGS)
 }
 
 static void
-ag_ExecutorFinish(QueryDesc *queryDesc)
+ag_ExecutorRun(AG_EXECUTORRUN_ARGS)
 {
-	if (!guard_active_for(queryDesc))
-	{
-		if (prev_ExecutorFinish != nullptr)
-			prev_ExecutorFinish(queryDesc);
-		else
-			standard_ExecutorFinish(queryDesc);
-		return;
-	}
+	if (guard_active_for(queryDesc))
+		AG_EXECUTORRUN_CALL(judged_ExecutorRun);
+	else if (prev_ExecutorRun != nullptr)
+		AG_EXECUTORRUN_CALL(prev_ExecutorRun);
+	else
+		AG_EXECUTORRUN_CALL(standard_ExecutorRun);
+}
+
+static void __attribute__((noinline))
+judged_ExecutorFinish(QueryDesc *queryDesc)
+{
 	statement_scope_enter(queryDesc, queryDesc->sourceText, queryDesc->plannedstmt->stmt_location,
 						  queryDesc->plannedstmt->stmt_len);
 	PG_TRY();
@@ -1093,6 +1092,17 @@ ag_ExecutorFinish(QueryDesc *queryDesc)
 	}
 	PG_END_TRY();
 	statement_scope_leave(queryDesc, false);
+}
+
+static void
+ag_ExecutorFinish(QueryDesc *queryDesc)
+{
+	if (guard_active_for(queryDesc))
+		judged_ExecutorFinish(queryDesc);
+	else if (prev_ExecutorFinish != nullptr)
+		prev_ExecutorFinish(queryDesc);
+	else
+		standard_ExecutorFinish(queryDesc);
 }
 
 static void
@@ -1155,6 +1165,8 @@ ag_xact_callback(XactEvent event, void *arg)
 {
 	(void) arg;
 	unguarded_qd = nullptr;
+	if (!stmt.active && scope_depth == 0 && nwraps == 0)
+		return;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
