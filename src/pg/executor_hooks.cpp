@@ -88,9 +88,10 @@ static ExecutorEnd_hook_type prev_ExecutorEnd = nullptr;
 static ProcessUtility_hook_type prev_ProcessUtility = nullptr;
 
 /* ---------------------------------------------------------------------------------------------
- * Per-statement state. Everything lives in stmt_cxt (a child of TopMemoryContext), reset when the
- * top-level statement ends. Arrays are small (one entry per target table / leaf) and searched
- * linearly.
+ * Per-statement state. The root and leaf arrays live in TopMemoryContext for the backend's life and
+ * are emptied (not freed) when a statement ends, so a statement allocates nothing; only the statement
+ * text of an intercept is copied, into stmt_cxt, reset at the end. Arrays are small (one entry per
+ * target table / leaf) and searched linearly.
  * --------------------------------------------------------------------------------------------- */
 
 enum RootKind
