@@ -51,3 +51,20 @@
 #else
 #define get_guc_variables_compat(nvars) (*(nvars) = GetNumConfigOptions(), get_guc_variables())
 #endif
+
+/* The pending (not yet flushed) statistics entry of a relation, whose ->trans chain holds the rows
+ * this transaction changed. Up to 16 find_tabstat_entry() returns that entry itself; 17 made it return
+ * a copy with the transactional counts folded in (the pg_stat_get_xact_* fix), so read the pending
+ * entry directly there. */
+#if PG_VERSION_NUM >= 170000
+#include "utils/pgstat_internal.h"
+static inline PgStat_TableStatus *
+find_tabstat_entry_compat(Oid relid)
+{
+	PgStat_EntryRef *ref = pgstat_fetch_pending_entry(PGSTAT_KIND_RELATION, MyDatabaseId, relid);
+
+	return ref != NULL ? (PgStat_TableStatus *) ref->pending : NULL;
+}
+#else
+#define find_tabstat_entry_compat(relid) find_tabstat_entry(relid)
+#endif

@@ -38,4 +38,5 @@ _PG_init(void)
 	agentguard::install_object_access_hook();
 	agentguard::install_dml_protect_hook();
 	agentguard::install_xact_callbacks();
+	agentguard::install_executor_hooks();
 }
