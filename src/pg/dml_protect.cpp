@@ -82,6 +82,17 @@ refuse_read(Oid relid)
 	report_intercept(&ic);
 }
 
+bool
+is_self_protected_relation(Oid relid)
+{
+	Oid			nsp;
+
+	if (IsCatalogRelationOid(relid))
+		return true;
+	nsp = get_rel_namespace(relid);
+	return nsp == PG_CATALOG_NAMESPACE || (OidIsValid(nsp) && nsp == guard_schema_oid());
+}
+
 static void
 check_relation(Oid relid, AclMode perms)
 {

@@ -908,7 +908,9 @@ judge_unqualified_plan(PlannedStmt *ps, Plan *p)
 		return;
 	rti = mt->rootRelation != 0 ? mt->rootRelation : mt->nominalRelation;
 	relid = rt_fetch(rti, ps->rtable)->relid;
-	if (get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE)
+	/* The guard's own tables and the catalogs are refused by the permission check as self-protection,
+	 * which no token can approve: an "unqualified" refusal would wrongly suggest an approval. */
+	if (get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE || is_self_protected_relation(relid))
 		return;
 	intercept(relid, mt->operation,
 			  "it has no WHERE clause, and agents may not change every row of a table without an approval",

@@ -27,6 +27,9 @@ DropPermission current_drop_permission(const char **statement, const char **comm
 void		install_utility_hook(void);
 void		install_object_access_hook(void);
 void		install_dml_protect_hook(void);
+
+/* A system catalog or a table of schema agentguard: agents may not write it at all. */
+bool		is_self_protected_relation(Oid relid);
 void		install_xact_callbacks(void);
 void		install_executor_hooks(void);
 
