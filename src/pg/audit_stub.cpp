@@ -21,12 +21,6 @@ audit_reserve_request_id(bool *extension_present, bool *read_only)
 	return 0;
 }
 
-void
-audit_enqueue(const EventData *ev)
-{
-	(void) ev;
-}
-
 }  // namespace agentguard
 
 #include "pg/tokens.hpp"

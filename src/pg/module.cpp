@@ -16,6 +16,8 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
 
+#include "pg/audit_queue.hpp"
+#include "pg/audit_worker.hpp"
 #include "pg/compat.h"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -37,4 +39,6 @@ _PG_init(void)
 	agentguard::install_utility_hook();
 	agentguard::install_object_access_hook();
 	agentguard::install_dml_protect_hook();
+	agentguard::audit_queue_init();
+	agentguard::audit_worker_register();
 }
