@@ -14,7 +14,7 @@ PG_INCLUDE_SERVER := $(shell $(PG_CONFIG) --includedir-server)
 
 # The server headers are C; treating them as system headers keeps -Wextra aimed at our own code.
 PG_CPPFLAGS = -Isrc -isystem $(PG_INCLUDE_SERVER)
-PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fvisibility=hidden -fno-omit-frame-pointer
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra -Wno-missing-field-initializers -fno-omit-frame-pointer
 SHLIB_LINK  = -lstdc++
 
 # No LLVM bitcode for JIT inlining: our code is hooks, not expression functions.

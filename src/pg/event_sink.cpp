@@ -84,23 +84,23 @@ struct Texts
 	char	   *log_line;
 };
 
+/* Every string field of ev is non-NULL here except statement, which format_event() fills in. */
 static void
 to_core_event(const EventData *ev, Event *out)
 {
 	ListCell   *lc;
 
-	out->database = ev->database;
-	out->session_role = ev->session_role;
-	out->current_role = ev->current_role;
-	out->application_name = ev->application_name;
-	out->client_addr = ev->client_addr;
+	out->database = nonnull(ev->database);
+	out->session_role = nonnull(ev->session_role);
+	out->current_role = nonnull(ev->current_role);
+	out->application_name = nonnull(ev->application_name);
+	out->client_addr = nonnull(ev->client_addr);
 	out->backend_pid = ev->backend_pid;
-	out->command = ev->command;
-	out->statement = ev->statement;
+	out->command = nonnull(ev->command);
 	foreach(lc, ev->objects)
-		out->objects.emplace_back(static_cast<const char *>(lfirst(lc)));
+		out->objects.emplace_back(nonnull(static_cast<const char *>(lfirst(lc))));
 	out->decision = static_cast<Decision>(ev->decision);
-	out->reason = ev->reason;
+	out->reason = nonnull(ev->reason);
 	out->rows_affected = ev->rows_affected;
 	out->request_id = ev->request_id;
 	out->token_id = ev->token_id;

@@ -13,7 +13,11 @@
  */
 extern "C" {
 #include "postgres.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/parallel.h"
+#include "access/stratnum.h"
+#include "access/table.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
@@ -34,7 +38,10 @@ extern "C" {
 #include "catalog/pg_trigger.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 }
 
 #include "pg/compat.h"
@@ -75,19 +82,42 @@ significant_class(Oid classId)
 	}
 }
 
+/*
+ * The schema of an object, read with SnapshotSelf: a post-create hook runs before the new catalog row
+ * is visible to the syscache (no CommandCounterIncrement yet), and a hook must not force one.
+ * InvalidOid for classes without a schema.
+ */
 static Oid
 object_namespace(Oid classId, Oid objectId)
 {
-	ObjectAddress addr;
+	AttrNumber	nsp_att;
+	Relation	rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tup;
+	Oid			nsp = InvalidOid;
 
-	if (classId == RelationRelationId)
-		return get_rel_namespace(objectId);
 	if (!is_objectclass_supported(classId))
 		return InvalidOid;
-	addr.classId = classId;
-	addr.objectId = objectId;
-	addr.objectSubId = 0;
-	return get_object_namespace(&addr);
+	nsp_att = get_object_attnum_namespace(classId);
+	if (nsp_att == InvalidAttrNumber)
+		return InvalidOid;
+	rel = table_open(classId, AccessShareLock);
+	ScanKeyInit(&key, get_object_attnum_oid(classId), BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(objectId));
+	scan = systable_beginscan(rel, get_object_oid_index(classId), true, SnapshotSelf, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tup, nsp_att, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			nsp = DatumGetObjectId(d);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return nsp;
 }
 
 static bool
@@ -132,11 +162,13 @@ describe(Oid classId, Oid objectId, int subId)
 	addr.objectId = objectId;
 	addr.objectSubId = subId;
 	d = getObjectDescription(&addr, true);
-	return d != nullptr ? d : psprintf("object %u of class %u", objectId, classId);
+	/* A post-create hook runs before the new row is visible to the syscache. */
+	return d != nullptr ? d : pstrdup("a new object in schema agentguard");
 }
 
 static void
-refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *reason)
+refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *reason,
+	   const char *default_command)
 {
 	Intercept	ic;
 	const char *statement = nullptr;
@@ -146,7 +178,7 @@ refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *rea
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = kind;
 	ic.decision = DECISION_BLOCKED;
-	ic.command = command != nullptr ? command : "DROP";
+	ic.command = command != nullptr ? command : default_command;
 	ic.statement = statement;
 	ic.objects = list_make1(describe(classId, objectId, subId));
 	ic.object_oids = list_make1_oid(objectId);
@@ -166,7 +198,7 @@ check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 		return;
 	if (is_guard_object(classId, objectId))
 		refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-			   "agents may not drop pg_agentguard's own objects");
+			   "agents may not drop pg_agentguard's own objects", "DROP");
 	if (guc_mode == AG_MODE_OFF || !significant_class(classId))
 		return;
 	perm = current_drop_permission(&statement, &command);
@@ -175,7 +207,14 @@ check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 	if (perm == DROPS_TEMP_ONLY && is_own_temp_object(classId, objectId))
 		return;
 	refuse(INTERCEPT_DESTRUCTIVE_DDL, classId, objectId, subId,
-		   "this statement would drop an object, which agents may not do without an approval");
+		   "this statement would drop an object, which agents may not do without an approval", "DROP");
+}
+
+/* Server-side large-object file access: with it a superuser agent could rewrite the configuration. */
+static bool
+writes_server_files(Oid funcid)
+{
+	return funcid == F_LO_EXPORT || funcid == F_LO_IMPORT_TEXT || funcid == F_LO_IMPORT_TEXT_OID;
 }
 
 static void
@@ -184,6 +223,18 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 	if (prev_object_access != nullptr)
 		prev_object_access(access, classId, objectId, subId, arg);
 
+	/* Namespace searches and function executions reach every hook on every statement once a hook is
+	 * installed: leave before any other test. */
+	if (access == OAT_FUNCTION_EXECUTE)
+	{
+		if (writes_server_files(objectId) && internal_depth == 0 && !IsParallelWorker() &&
+			session_is_guarded())
+			refuse(INTERCEPT_SELF_PROTECTION, ProcedureRelationId, objectId, 0,
+				   "agents may not read or write server files", "EXECUTE");
+		return;
+	}
+	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER)
+		return;
 	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
 		return;
 
@@ -198,7 +249,7 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 
 				if ((pc == nullptr || !pc->is_internal) && is_guard_object(classId, objectId))
 					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-						   "agents may not create objects in schema agentguard");
+						   "agents may not create objects in schema agentguard", "CREATE");
 				break;
 			}
 		case OAT_POST_ALTER:
@@ -207,7 +258,7 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 
 				if ((pa == nullptr || !pa->is_internal) && is_guard_object(classId, objectId))
 					refuse(INTERCEPT_SELF_PROTECTION, classId, objectId, subId,
-						   "agents may not alter pg_agentguard's own objects");
+						   "agents may not alter pg_agentguard's own objects", "ALTER");
 				break;
 			}
 		default:

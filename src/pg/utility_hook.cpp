@@ -23,6 +23,7 @@ extern "C" {
 #include "parser/parse_type.h"
 #include "tcop/cmdtag.h"
 #include "tcop/utility.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 }
@@ -125,15 +126,42 @@ is_guard_schema(Oid nsp)
 static bool
 names_guard_schema(List *names)
 {
-	if (names == NIL || list_length(names) < 2)
+	if (names == NIL || list_length(names) < 2 || !IsA(linitial(names), String))
 		return false;
 	return strcmp(strVal(linitial(names)), AG_SCHEMA) == 0;
+}
+
+/* A name list as typed; unlike NameListToString it accepts the TypeName members of DROP CAST and
+ * DROP TRANSFORM instead of raising an error. */
+static char *
+names_to_string(List *names)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, names)
+	{
+		Node	   *n = static_cast<Node *>(lfirst(lc));
+
+		if (buf.len > 0)
+			appendStringInfoChar(&buf, '.');
+		if (IsA(n, String))
+			appendStringInfoString(&buf, quote_identifier(strVal(n)));
+		else if (IsA(n, TypeName))
+			appendStringInfoString(&buf, TypeNameToString(castNode(TypeName, n)));
+		else
+			appendStringInfoChar(&buf, '?');
+	}
+	return buf.data;
 }
 
 static char *
 qualified_relname(Oid relid)
 {
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
+	Oid			nspid = get_rel_namespace(relid);
+	/* pg_temp_N changes from session to session; users know their temporary schema as pg_temp. */
+	char	   *nsp = isAnyTempNamespace(nspid) ? pstrdup("pg_temp") : get_namespace_name(nspid);
 	char	   *rel = get_rel_name(relid);
 
 	if (nsp == nullptr || rel == nullptr)
@@ -148,7 +176,25 @@ relation_is_own_temp(Oid relid)
 		isTempOrTempToastNamespace(get_rel_namespace(relid));
 }
 
-/* Resolves a relation named in a statement (without locking) and records it. */
+/*
+ * The relation a name means, without locks and without permission checks: classifying must not fail
+ * where PostgreSQL itself would report the statement's own error later (a schema without USAGE, say).
+ */
+static Oid
+resolve_relation(RangeVar *rv)
+{
+	Oid			nsp;
+
+	if (rv->schemaname == nullptr)
+		return RelnameGetRelid(rv->relname);
+	if (strcmp(rv->schemaname, "pg_temp") == 0)
+		nsp = LookupExplicitNamespace(rv->schemaname, true);
+	else
+		nsp = get_namespace_oid(rv->schemaname, true);
+	return OidIsValid(nsp) ? get_relname_relid(rv->relname, nsp) : InvalidOid;
+}
+
+/* Resolves a relation named in a statement and records it. */
 static void
 add_relation(Verdict *v, RangeVar *rv, bool missing_ok)
 {
@@ -156,7 +202,7 @@ add_relation(Verdict *v, RangeVar *rv, bool missing_ok)
 
 	if (rv == nullptr)
 		return;
-	relid = RangeVarGetRelid(rv, NoLock, true);
+	relid = resolve_relation(rv);
 	if (!OidIsValid(relid))
 	{
 		v->objects = lappend(v->objects, pstrdup(quote_qualified_identifier(rv->schemaname, rv->relname)));
@@ -237,7 +283,7 @@ classify_drop(DropStmt *s, Verdict *v)
 		{
 			ObjectWithArgs *owa = castNode(ObjectWithArgs, obj);
 
-			v->objects = lappend(v->objects, psprintf("%s()", NameListToString(owa->objname)));
+			v->objects = lappend(v->objects, psprintf("%s()", names_to_string(owa->objname)));
 			if (names_guard_schema(owa->objname))
 				mark_self(v, kReasonSchema);
 		}
@@ -245,7 +291,7 @@ classify_drop(DropStmt *s, Verdict *v)
 		{
 			List	   *names = castNode(List, obj);
 
-			v->objects = lappend(v->objects, NameListToString(names));
+			v->objects = lappend(v->objects, names_to_string(names));
 			if (names_guard_schema(names))
 				mark_self(v, kReasonSchema);
 		}
@@ -348,7 +394,7 @@ classify_grant(GrantStmt *s, Verdict *v)
 		}
 		else if (IsA(obj, RangeVar))
 		{
-			Oid			relid = RangeVarGetRelid(castNode(RangeVar, obj), NoLock, true);
+			Oid			relid = resolve_relation(castNode(RangeVar, obj));
 
 			if (OidIsValid(relid) && is_guard_schema(get_rel_namespace(relid)))
 				mark_self(v, kReasonSchema);
@@ -365,7 +411,7 @@ check_relation_in_guard_schema(RangeVar *rv, Verdict *v)
 
 	if (rv == nullptr)
 		return;
-	relid = RangeVarGetRelid(rv, NoLock, true);
+	relid = resolve_relation(rv);
 	if ((OidIsValid(relid) && is_guard_schema(get_rel_namespace(relid))) ||
 		(rv->schemaname != nullptr && strcmp(rv->schemaname, AG_SCHEMA) == 0))
 	{
@@ -496,9 +542,16 @@ classify(Node *parsetree, Verdict *v)
 			v->objects = list_make1(pstrdup(castNode(LoadStmt, parsetree)->filename));
 			break;
 		case T_CopyStmt:
-			if (castNode(CopyStmt, parsetree)->is_program)
-				mark_self(v, "agents may not run programs through COPY");
-			break;
+			{
+				CopyStmt   *s = castNode(CopyStmt, parsetree);
+
+				if (s->is_program)
+					mark_self(v, "agents may not run programs through COPY");
+				/* A superuser agent could otherwise write postgresql.auto.conf and reload. */
+				else if (s->filename != nullptr)
+					mark_self(v, "agents may not read or write server files through COPY");
+				break;
+			}
 		case T_CreateExtensionStmt:
 			if (strcmp(castNode(CreateExtensionStmt, parsetree)->extname, AG_EXTENSION) == 0)
 				mark_self(v, kReasonExtension);
