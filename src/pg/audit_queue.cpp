@@ -110,6 +110,7 @@ struct AgQueueShared
 	uint64		discarded;
 	uint64		write_failures;
 	uint64		worker_restarts;
+	uint64		launcher_starts;
 	WriterSlot	writers[AG_MAX_WRITERS];
 	char		ring[FLEXIBLE_ARRAY_MEMBER];
 };
@@ -604,6 +605,8 @@ audit_queue_set_launcher(bool starting)
 	if (queue == nullptr)
 		return;
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	if (starting && queue->launcher_starts++ > 0)
+		queue->worker_restarts++;	/* the launcher came back after it exited */
 	queue->launcher_latch = starting ? &MyProc->procLatch : nullptr;
 	queue->launcher_pid = starting ? MyProcPid : 0;
 	LWLockRelease(queue->lock);
