@@ -57,14 +57,23 @@ struct ErrorText {
 //   a DBA can run CREATE EXTENSION pg_agentguard. Do not rephrase the statement to get around the guard."
 // hint (no request id otherwise): "Ask a human to approve it with agentguard.grant_token(). Do not rephrase the
 //   statement to get around the guard."
+// hint (warned): empty. The hints are tried in the order above: self-protection, extension missing,
+//   request id (read_only counts as none), otherwise grant_token.
+// Decision::Approved (no error is raised; for a NOTICE or the log): message "<command>[ on <objects>] is allowed
+//   by token 7" ("... by an approval" when token_id is 0), empty detail and hint.
+// An empty command reads "statement"; an empty reason leaves the message at "... is blocked".
 ErrorText error_text(const Event& ev);
 
 // One line for the server log: "pg_agentguard: decision=blocked request=42 database=... " with
-// every field, values quoted with JSON escaping. Never contains a newline.
+// every field, values quoted with JSON escaping. Never contains a newline. Field order: decision request
+// token database session_role current_role application_name client_addr backend_pid command
+// objects (a JSON array) rows_affected approvable extension_present read_only reason statement.
 std::string log_line(const Event& ev);
 
 // JSON object for NOTIFY agentguard: {"id":42,"agent":"ai_bot","database":"app","command":"DROP TABLE",
 // "reason":"..."}; at most 7900 bytes (NOTIFY's payload limit is 8000): the reason is cut first.
+// id is request_id; agent is session_role (current_role when that is empty). Cut texts end in "...";
+// agent, database and command are capped at 1024 escaped bytes each, which real names never reach.
 std::string notify_payload(const Event& ev);
 
 }  // namespace agentguard

@@ -35,6 +35,9 @@ struct Facts {
 };
 
 // The decision for a guarded session. (Unguarded sessions are never asked.)
+// SelfProtection: Block, in every mode. Harmless: Allow. Destructive*: mode Off -> Allow;
+// only_temp_objects && allow_temp_drops -> AllowTemp; token_valid -> Approved; mode Warn -> Warn;
+// else Block. A class outside the enum is blocked.
 Action decide(const Facts& facts);
 
 struct RowLimits {
@@ -46,7 +49,9 @@ struct RowLimits {
 // The most rows one statement may change in a table of about table_rows rows (table_rows < 0: unknown,
 // treated as 0, so only fraction_min_rows and max_rows apply). A statement is stopped when its count
 // goes above this number. Blocked iff n > max_rows, or n > fraction_min_rows and n > max_fraction * rows.
-// Returns INT64_MAX when nothing limits.
+// Returns INT64_MAX when nothing limits. max_fraction * rows is rounded down, after snapping a product
+// that is a whole number but for floating-point error (0.29 * 100 counts as 29). Out-of-range settings
+// fail closed: a negative or NaN max_fraction acts as 0, a negative fraction_min_rows as 0.
 int64_t row_threshold(const RowLimits& limits, double table_rows);
 
 // The threshold as it stands before the table size is known: the table size matters only once more

@@ -25,6 +25,8 @@ struct ParsedToken {
 
 // True when text is a well-formed token (surrounding white space ignored); token_id > 0,
 // secret of an even number >= 32 and <= 128 of hex digits (upper case accepted, returned lower case).
+// The id is written as format_token writes it: no sign, no leading zero, at most INT64_MAX.
+// *out is written only on success; out may be null to validate only.
 bool parse_token(std::string_view text, ParsedToken* out);
 
 }  // namespace agentguard
