@@ -149,3 +149,20 @@ SELECT pg_catalog.pg_extension_config_dump('agentguard.token_store', '');
 SELECT pg_catalog.pg_extension_config_dump('agentguard.request_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('agentguard.audit_log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('agentguard.token_store_id_seq', '');
+-- ---------------------------------------------------------------------------------------------------
+-- Audit queue counters (shared memory queue and audit worker, see src/pg/audit_queue.cpp).
+-- enqueued: events queued; written: audit rows written; overflowed: events the full queue could not
+-- take (their server-log line is the record); discarded: events of databases without the extension
+-- (or that no longer exist), recorded only in the server log; write_failures: records the worker could
+-- not write (corrupt, refused tables, errors); worker_restarts: abnormal exits of the audit workers;
+-- pending: records waiting; queued_bytes / queue_bytes: ring use and size; writers: running writers;
+-- launcher_pid: the launcher's process id (NULL when not running).
+CREATE FUNCTION agentguard.queue_stats(
+    OUT enqueued bigint, OUT written bigint, OUT overflowed bigint, OUT discarded bigint,
+    OUT write_failures bigint, OUT worker_restarts bigint, OUT pending bigint,
+    OUT queued_bytes bigint, OUT queue_bytes bigint, OUT writers integer, OUT launcher_pid integer)
+RETURNS record
+LANGUAGE C VOLATILE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'ag_queue_stats';
+REVOKE ALL ON FUNCTION agentguard.queue_stats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION agentguard.queue_stats() TO pg_monitor, agentguard_approver;

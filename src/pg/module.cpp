@@ -16,6 +16,8 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
 
+#include "pg/audit_queue.hpp"
+#include "pg/audit_worker.hpp"
 #include "pg/compat.h"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -39,4 +41,6 @@ _PG_init(void)
 	agentguard::install_dml_protect_hook();
 	agentguard::install_xact_callbacks();
 	agentguard::install_executor_hooks();
+	agentguard::audit_queue_init();
+	agentguard::audit_worker_register();
 }

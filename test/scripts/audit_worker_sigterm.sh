@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+#
+# SIGTERM to the audit writer and to the launcher: they leave cleanly (no crash restart), come back,
+# and events queued while no worker ran are written, as are later ones.
+
+set -euo pipefail
+# shellcheck source=test/lib/cluster.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+# shellcheck source=test/scripts/audit_common.inc
+source "$(dirname "${BASH_SOURCE[0]}")/audit_common.inc"
+
+ag_cluster_start main
+audit_setup main
+audit_block main 3 before
+audit_wait_rows main before 3
+postmaster="$(ag_cluster_pid main)"
+log="$(ag_cluster_log main)"
+
+# The writer alone.
+writer="$(audit_wait_worker main 'pg_agentguard audit writer')"
+kill -TERM "$writer"
+for ((i = 0; i < 100; i++)); do kill -0 "$writer" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$writer" 2>/dev/null && ag_fail "writer $writer ignored SIGTERM"
+audit_block main 5 after_writer_term
+audit_wait_rows main after_writer_term 5
+audit_wait_worker main 'pg_agentguard audit writer' "$writer" >/dev/null
+
+# Both: events produced while neither runs wait in the queue.
+writer="$(audit_wait_worker main 'pg_agentguard audit writer')"
+launcher="$(audit_wait_worker main 'pg_agentguard audit launcher')"
+kill -TERM "$writer" "$launcher"
+for ((i = 0; i < 100; i++)); do
+    kill -0 "$writer" 2>/dev/null || kill -0 "$launcher" 2>/dev/null || break
+    sleep 0.1
+done
+audit_block main 6 while_down
+audit_wait_worker main 'pg_agentguard audit launcher' "$launcher" >/dev/null
+audit_wait_rows main while_down 6 15
+audit_block main 2 after_both
+audit_wait_rows main after_both 2
+
+[[ "$(ag_cluster_pid main)" == "$postmaster" ]] || ag_fail "the postmaster changed"
+grep -q 'all server processes terminated; reinitializing' "$log" && ag_fail "SIGTERM caused a crash restart"
+[[ "$(ag_psql main -Atc 'SELECT write_failures + overflowed FROM agentguard.queue_stats()')" == 0 ]] ||
+    ag_fail "queue counted failures: $(ag_psql main -Atc 'SELECT * FROM agentguard.queue_stats()')"
+echo "PASS"
