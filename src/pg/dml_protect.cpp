@@ -53,17 +53,6 @@ refuse_write(Oid relid, bool catalog)
  * keeps out a superuser agent, which bypasses them. The tokens view is caught here too (its own range
  * table entry, and the token_store entry it expands to).
  */
-static bool
-is_token_relation(Oid relid, Oid nsp)
-{
-	char	   *name;
-
-	if (!OidIsValid(nsp) || nsp != guard_schema_oid())
-		return false;
-	name = get_rel_name(relid);
-	return name != nullptr && (strcmp(name, "token_store") == 0 || strcmp(name, "tokens") == 0);
-}
-
 static void
 refuse_read(Oid relid)
 {
@@ -96,19 +85,13 @@ is_self_protected_relation(Oid relid)
 static void
 check_relation(Oid relid, AclMode perms)
 {
-	Oid			nsp;
-
-	if (perms != 0 && is_token_relation(relid, get_rel_namespace(relid)))
-		refuse_read(relid);
-	if ((perms & kWritePerms) == 0)
+	if (perms == 0)
 		return;
-	if (IsCatalogRelationOid(relid))
-		refuse_write(relid, true);
-	nsp = get_rel_namespace(relid);
-	if (nsp == PG_CATALOG_NAMESPACE)
-		refuse_write(relid, true);
-	if (OidIsValid(nsp) && nsp == guard_schema_oid())
-		refuse_write(relid, false);
+	if (is_token_relation(relid))
+		refuse_read(relid);
+	if ((perms & kWritePerms) == 0 || !is_self_protected_relation(relid))
+		return;
+	refuse_write(relid, get_rel_namespace(relid) != guard_schema_oid());
 }
 
 static bool

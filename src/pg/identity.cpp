@@ -13,6 +13,7 @@ extern "C" {
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 }
 
@@ -21,11 +22,12 @@ extern "C" {
 
 namespace agentguard {
 
-/* Guarded-session answer, valid for exactly these four roles. */
+/*
+ * Guarded-session answer, valid for exactly this session user and current user. The login
+ * (authenticated) role is fixed for the life of the backend, so it is not part of the key.
+ */
 static bool guard_cache_valid = false;
-static Oid	cached_auth = InvalidOid;
 static Oid	cached_session = InvalidOid;
-static Oid	cached_outer = InvalidOid;
 static Oid	cached_current = InvalidOid;
 static bool cached_guarded = false;
 
@@ -34,6 +36,8 @@ static bool oids_valid = false;
 static Oid	agent_oid = InvalidOid;
 static Oid	approver_oid = InvalidOid;
 static Oid	schema_oid = InvalidOid;
+static Oid	token_store_oid = InvalidOid;
+static Oid	tokens_view_oid = InvalidOid;
 
 static void
 roles_changed(Datum arg, int cacheid, uint32 hashvalue)
@@ -54,9 +58,18 @@ namespaces_changed(Datum arg, int cacheid, uint32 hashvalue)
 	oids_valid = false;
 }
 
+static void
+relations_changed(Datum arg, Oid relid)
+{
+	(void) arg;
+	if (!OidIsValid(relid) || relid == token_store_oid || relid == tokens_view_oid)
+		oids_valid = false;
+}
+
 void
 identity_init(void)
 {
+	CacheRegisterRelcacheCallback(relations_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, roles_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, roles_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, namespaces_changed, (Datum) 0);
@@ -70,6 +83,8 @@ load_oids(void)
 	agent_oid = get_role_oid(AG_AGENT_ROLE, true);
 	approver_oid = get_role_oid(AG_APPROVER_ROLE, true);
 	schema_oid = get_namespace_oid(AG_SCHEMA, true);
+	token_store_oid = OidIsValid(schema_oid) ? get_relname_relid("token_store", schema_oid) : InvalidOid;
+	tokens_view_oid = OidIsValid(schema_oid) ? get_relname_relid("tokens", schema_oid) : InvalidOid;
 	oids_valid = true;
 }
 
@@ -95,6 +110,13 @@ guard_schema_oid(void)
 }
 
 bool
+is_token_relation(Oid relid)
+{
+	load_oids();
+	return OidIsValid(relid) && (relid == token_store_oid || relid == tokens_view_oid);
+}
+
+bool
 role_is_agent(Oid roleid)
 {
 	Oid			agent = agent_role_oid();
@@ -109,41 +131,38 @@ role_is_agent(Oid roleid)
 }
 
 static bool
-recompute_guarded(Oid auth, Oid session, Oid outer, Oid current)
+recompute_guarded(Oid session, Oid current)
 {
+	Oid			auth = GetAuthenticatedUserId();
 	bool		guarded;
 
 	guarded = role_is_agent(auth) ||
 		(session != auth && role_is_agent(session)) ||
-		(outer != session && role_is_agent(outer)) ||
-		(current != outer && role_is_agent(current));
-	cached_auth = auth;
+		(current != session && current != auth && role_is_agent(current));
 	cached_session = session;
-	cached_outer = outer;
 	cached_current = current;
 	cached_guarded = guarded;
 	guard_cache_valid = true;
 	return guarded;
 }
 
+/* Every statement of every session asks this, several times: two calls and two compares when the
+ * roles did not change. */
 bool
 session_is_guarded(void)
 {
 	Oid			current = GetUserId();
-	Oid			outer = GetOuterUserId();
 	Oid			session = GetSessionUserId();
-	Oid			auth = GetAuthenticatedUserId();
 
-	if (likely(guard_cache_valid && current == cached_current && outer == cached_outer &&
-			   session == cached_session && auth == cached_auth))
+	if (likely(guard_cache_valid && current == cached_current && session == cached_session))
 		return cached_guarded;
 	if (!IsTransactionState())
 	{
-		/* No catalog access possible. Only the last known answer for the login role can be given;
-		 * without one, the caller is in a context (startup, shutdown) where no statement runs. */
-		return guard_cache_valid && auth == cached_auth && cached_guarded;
+		/* No catalog access possible (startup, shutdown): only the last known answer for this session
+		 * user can be given; no statement runs in such a context. */
+		return guard_cache_valid && session == cached_session && cached_guarded;
 	}
-	return recompute_guarded(auth, session, outer, current);
+	return recompute_guarded(session, current);
 }
 
 bool

@@ -3,12 +3,12 @@
  *
  * A role is an agent when it is a member, directly or indirectly and regardless of INHERIT, of
  * agentguard_agent; superuser status alone does not count. A session is guarded when its authenticated
- * (login) user, session user, outer user (SET ROLE) or current user is an agent, so SET ROLE,
- * SET SESSION AUTHORIZATION, SECURITY DEFINER functions and RESET ROLE never lift the guard.
+ * (login) user, session user or current user is an agent, so SET ROLE, SET SESSION AUTHORIZATION,
+ * SECURITY DEFINER functions and RESET ROLE never lift the guard from a session that logged in as one.
  *
- * The answer is cached per backend, keyed by those four role OIDs, and dropped when pg_authid or
+ * The answer is cached per backend, keyed by the session and current user, and dropped when pg_authid or
  * pg_auth_members change (syscache invalidation), so a GRANT or REVOKE of agentguard_agent takes effect
- * at the role's next statement. For an untagged session a statement costs four loads and compares.
+ * at the role's next statement. For an untagged session a check costs two calls and two compares.
  */
 #pragma once
 
@@ -38,5 +38,8 @@ bool		current_user_is_approver(void);
 Oid			agent_role_oid(void);
 Oid			approver_role_oid(void);
 Oid			guard_schema_oid(void);
+
+/* agentguard.token_store or the agentguard.tokens view: agents may not even read them. */
+bool		is_token_relation(Oid relid);
 
 }  // namespace agentguard
