@@ -100,6 +100,7 @@ SELECT pg_has_role('ag_bot', 'agentguard_agent', 'MEMBER') AS still_agent, pg_ha
 SET SESSION AUTHORIZATION ag_bot;
 \set VERBOSITY sqlstate
 DROP TABLE bot.users;
+\set VERBOSITY default
 -- The full text an agent reads (the request id varies with the run: shown as N).
 DO $$
 DECLARE m text; d text; h text; st text;
@@ -110,6 +111,7 @@ EXCEPTION WHEN others THEN
     RAISE NOTICE E'sqlstate: %\nmessage: %\ndetail: %\nhint: %', st, m,
         regexp_replace(d, '[0-9]+', 'N', 'g'), regexp_replace(h, '[0-9]+', 'N', 'g');
 END $$;
+\set VERBOSITY terse
 
 -- Temporary objects of the session may be dropped and truncated.
 CREATE TEMP TABLE scratch (x int);
