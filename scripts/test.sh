@@ -78,6 +78,30 @@ TOTAL_FAIL=0
 
 banner() { printf '\n==> %s\n' "$*"; }
 
+# run_limited SECONDS OUTPUT-FILE COMMAND...
+# Runs COMMAND under timeout with its output in OUTPUT-FILE. It runs in the background and this shell
+# waits for it, so that Ctrl-C reaches this shell at once (timeout puts the command in a process group
+# of its own, which the terminal's Ctrl-C does not reach); the exit hook then stops the command.
+CHILD=""
+run_limited() {
+    local secs="$1" out="$2" rc
+    shift 2
+    timeout -k 15 "$secs" "$@" </dev/null >"$out" 2>&1 &
+    CHILD=$!
+    wait "$CHILD"
+    rc=$?
+    CHILD=""
+    return "$rc"
+}
+stop_child() {
+    [[ -n "$CHILD" ]] || return 0
+    # timeout passes the signal on to the command's whole process group; test scripts then stop
+    # their clusters in their own traps.
+    kill -TERM "$CHILD" 2>/dev/null
+    wait "$CHILD" 2>/dev/null
+}
+ag_on_exit stop_child
+
 record() { # suite passed failed [note]
     PASS[$1]=$2
     FAIL[$1]=$3
@@ -148,8 +172,8 @@ suite_unit() {
         return
     fi
     out="$LOG_DIR/ctest.log"
-    timeout -k 10 "$SUITE_TIMEOUT" ctest --test-dir build/cmake --output-on-failure \
-        -j"${AG_JOBS:-2}" --timeout 300 >"$out" 2>&1
+    run_limited "$SUITE_TIMEOUT" "$out" ctest --test-dir build/cmake --output-on-failure \
+        -j"${AG_JOBS:-2}" --timeout 300
     local rc=$?
     if grep -q 'No tests were found' "$out"; then
         record unit 0 0 "no tests yet"
@@ -184,11 +208,12 @@ suite_regress() {
     create_test_db regress contrib_regression || { record regress 0 "${#tests[@]}" "createdb failed"; return; }
     rm -rf results regression.diffs regression.out
     local out="$LOG_DIR/regress.log"
-    timeout -k 10 "$SUITE_TIMEOUT" "$AG_PGXS_DIR/src/test/regress/pg_regress" \
+    run_limited "$SUITE_TIMEOUT" "$out" "$AG_PGXS_DIR/src/test/regress/pg_regress" \
         --use-existing --host="$(ag_cluster_host regress)" --port="$(ag_cluster_port regress)" \
         --user=postgres --dbname=contrib_regression --bindir="$AG_BINDIR" \
-        --inputdir=. --outputdir=. "${tests[@]}" 2>&1 | tee "$out"
-    local rc=${PIPESTATUS[0]} p fl
+        --inputdir=. --outputdir=. "${tests[@]}"
+    local rc=$? p fl
+    cat "$out"
     read -r p fl < <(count_pg_regress "$out")
     # pg_regress failed without naming a test (could not connect, timed out): count what did not run.
     if ((rc != 0 && fl == 0)); then fl=$((${#tests[@]} - p)); ((fl > 0)) || fl=1; fi
@@ -219,9 +244,9 @@ suite_pgtap() {
     for f in "${files[@]}"; do
         name="$(basename "$f" .sql)"
         out="$LOG_DIR/pgtap-$name.log"
-        if timeout -k 10 "$FILE_TIMEOUT" pg_prove --nocolor --verbose --failures --comments --merge \
+        if run_limited "$FILE_TIMEOUT" "$out" pg_prove --nocolor --verbose --failures --comments --merge \
             --psql-bin "$AG_BINDIR/psql" -h "$(ag_cluster_host pgtap)" -p "$(ag_cluster_port pgtap)" \
-            -U postgres -d agentguard_pgtap "$f" >"$out" 2>&1; then
+            -U postgres -d agentguard_pgtap "$f"; then
             printf 'pgtap %-40s ok\n' "$name"
             p=$((p + 1))
         else
@@ -252,11 +277,12 @@ suite_isolation() {
     rm -rf output_iso
     mkdir -p output_iso
     local out="$LOG_DIR/isolation.log"
-    timeout -k 10 "$SUITE_TIMEOUT" "$AG_PGXS_DIR/src/test/isolation/pg_isolation_regress" \
+    run_limited "$SUITE_TIMEOUT" "$out" "$AG_PGXS_DIR/src/test/isolation/pg_isolation_regress" \
         --use-existing --host="$(ag_cluster_host isolation)" --port="$(ag_cluster_port isolation)" \
         --user=postgres --dbname=isolation_regression --bindir="$AG_BINDIR" \
-        --inputdir=test/isolation --outputdir=output_iso "${specs[@]}" 2>&1 | tee "$out"
-    local rc=${PIPESTATUS[0]} p fl
+        --inputdir=test/isolation --outputdir=output_iso "${specs[@]}"
+    local rc=$? p fl
+    cat "$out"
     read -r p fl < <(count_pg_regress "$out")
     if ((rc != 0 && fl == 0)); then fl=$((${#specs[@]} - p)); ((fl > 0)) || fl=1; fi
     if ((rc != 0)); then
@@ -283,7 +309,7 @@ suite_scripts() {
         name="$(basename "$f" .sh)"
         out="$LOG_DIR/script-$name.log"
         start=$SECONDS
-        timeout -k 15 "$SCRIPT_TIMEOUT" bash "$f" </dev/null >"$out" 2>&1
+        run_limited "$SCRIPT_TIMEOUT" "$out" bash "$f"
         rc=$?
         if ((rc == 0)); then
             printf 'script %-40s ok      %4d s\n' "$name" $((SECONDS - start))
