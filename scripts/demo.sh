@@ -86,6 +86,7 @@ CREATE TABLE public.users (
 INSERT INTO public.users (email, name)
 SELECT format('user%s@example.com', i), format('User %s', i)
 FROM generate_series(1, 5000) AS i;
+ANALYZE public.users;
 SELECT count(*) AS users FROM public.users;
 SQL
 }
@@ -136,20 +137,67 @@ DROP TABLE public.scratch;
 SQL
 }
 
-# Placeholder: an agent's DELETE that would change more rows than agentguard.max_rows is stopped.
 act_delete_blocked_by_row_limit() {
-    :
+    heading "The agent deletes far more rows than it meant to"
+    say "An agent may change at most agentguard.max_rows rows (1000) of a table in one statement, and" \
+        "at most agentguard.max_fraction (1%) of it once more than agentguard.fraction_min_rows (100)" \
+        "rows change. This DELETE would remove almost every user: it is stopped at row 101, before it" \
+        "runs to the end, and everything it changed is rolled back:" ""
+    refused "$AGENT" "DELETE FROM public.users WHERE id > 10;"
+    say "An UPDATE without any WHERE clause is refused before a single row changes:" ""
+    refused "$AGENT" "UPDATE public.users SET name = 'oops';"
+    sql postgres <<'SQL'
+SELECT count(*) AS users, count(*) FILTER (WHERE name = 'oops') AS renamed FROM public.users;
+SQL
 }
 
-# Placeholder: an approver approves the blocked request, the agent presents the token and the
-# statement goes through once.
+# The request id of the agent's blocked DROP, once the audit worker has written it (within a second).
+drop_request_id() {
+    local id="" i
+    for ((i = 0; i < 50; i++)); do
+        id="$(ag_psql demo -d "$DB" -Atc \
+            "SELECT max(id) FROM agentguard.pending WHERE statement LIKE 'DROP TABLE public.users%'")"
+        [[ -n "$id" ]] && break
+        sleep 0.1
+    done
+    [[ -n "$id" ]] || unexpected "the blocked DROP never appeared in agentguard.pending"
+    printf '%s\n' "$id"
+}
+
 act_approve_and_retry() {
-    :
+    heading "A human approves the DROP, once"
+    say "Every blocked request waits in agentguard.pending (and was announced with NOTIFY agentguard):" ""
+    sql postgres <<'SQL'
+SELECT id, agent, statement, reason FROM agentguard.pending ORDER BY id;
+SQL
+    local req token
+    req="$(drop_request_id)"
+    say "The approver turns request $req into a token valid for 10 minutes and one use:" ""
+    printf '%s-- as postgres (an approver):%s\nSELECT agentguard.approve(%s, valid_for => '"'"'10 minutes'"'"');\n' \
+        "$DIM" "$RESET" "$req"
+    token="$(ag_psql demo -d "$DB" -Atc "SELECT agentguard.approve($req, valid_for => '10 minutes')")" ||
+        unexpected "approve($req) failed"
+    [[ "$token" == agt_* ]] || unexpected "approve() returned '$token'"
+    printf '%s\n\n' "$token"
+    say "The agent presents the token and runs exactly the same statement again:" ""
+    sql "$AGENT" <<SQL
+SET agentguard.token = '$token';
+DROP TABLE public.users;
+SQL
+    say "The token was for one use. Replaying it is refused:" ""
+    refused "$AGENT" "SET agentguard.token = '$token';
+DROP TABLE public.users;"
 }
 
-# Placeholder: agentguard.audit_log shows every intercepted statement, including the blocked ones.
 act_audit_trail() {
-    :
+    heading "The audit trail"
+    say "Every intercepted statement has a row, also the blocked ones whose transaction rolled back:" ""
+    sql postgres <<'SQL'
+SELECT id, session_role AS agent, command, decision, rows_affected AS rows, request_id, token_id,
+       left(reason, 60) AS reason
+FROM agentguard.audit_log ORDER BY id;
+SELECT id, request_id, agent, statement, created_by, uses_left, revoked FROM agentguard.tokens;
+SQL
 }
 
 # ---------------------------------------------------------------------------------------------------
