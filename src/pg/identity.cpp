@@ -23,11 +23,13 @@ extern "C" {
 namespace agentguard {
 
 /*
- * Guarded-session answer, valid for exactly this session user and current user. The login
- * (authenticated) role is fixed for the life of the backend, so it is not part of the key.
+ * Guarded-session answer, valid for exactly this session, outer (SET ROLE) and current user. The login
+ * (authenticated) role is fixed for the life of the backend, so it is not part of the key. The session
+ * user is, although SET SESSION AUTHORIZATION also resets the others: a ROLLBACK restores it alone.
  */
 static bool guard_cache_valid = false;
 static Oid	cached_session = InvalidOid;
+static Oid	cached_outer = InvalidOid;
 static Oid	cached_current = InvalidOid;
 static bool cached_guarded = false;
 
@@ -131,30 +133,34 @@ role_is_agent(Oid roleid)
 }
 
 static bool
-recompute_guarded(Oid session, Oid current)
+recompute_guarded(Oid session, Oid outer, Oid current)
 {
 	Oid			auth = GetAuthenticatedUserId();
 	bool		guarded;
 
 	guarded = role_is_agent(auth) ||
 		(session != auth && role_is_agent(session)) ||
-		(current != session && current != auth && role_is_agent(current));
+		(outer != session && role_is_agent(outer)) ||
+		(current != outer && current != session && role_is_agent(current));
 	cached_session = session;
+	cached_outer = outer;
 	cached_current = current;
 	cached_guarded = guarded;
 	guard_cache_valid = true;
 	return guarded;
 }
 
-/* Every statement of every session asks this, several times: two calls and two compares when the
- * roles did not change. */
+/* Every statement of every session asks this, several times: three calls and three compares when
+ * the roles did not change. */
 bool
 session_is_guarded(void)
 {
 	Oid			current = GetUserId();
+	Oid			outer = GetOuterUserId();
 	Oid			session = GetSessionUserId();
 
-	if (likely(guard_cache_valid && current == cached_current && session == cached_session))
+	if (likely(guard_cache_valid && current == cached_current && outer == cached_outer &&
+			   session == cached_session))
 		return cached_guarded;
 	if (!IsTransactionState())
 	{
@@ -162,7 +168,7 @@ session_is_guarded(void)
 		 * user can be given; no statement runs in such a context. */
 		return guard_cache_valid && session == cached_session && cached_guarded;
 	}
-	return recompute_guarded(session, current);
+	return recompute_guarded(session, outer, current);
 }
 
 bool

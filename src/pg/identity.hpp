@@ -3,12 +3,13 @@
  *
  * A role is an agent when it is a member, directly or indirectly and regardless of INHERIT, of
  * agentguard_agent; superuser status alone does not count. A session is guarded when its authenticated
- * (login) user, session user or current user is an agent, so SET ROLE, SET SESSION AUTHORIZATION,
- * SECURITY DEFINER functions and RESET ROLE never lift the guard from a session that logged in as one.
+ * (login) user, session user, outer user (SET ROLE) or current user is an agent, so SET ROLE,
+ * SET SESSION AUTHORIZATION, SECURITY DEFINER functions and RESET ROLE never lift the guard, and an
+ * agent role reached by SET ROLE stays guarded inside a human's SECURITY DEFINER function.
  *
- * The answer is cached per backend, keyed by the session and current user, and dropped when pg_authid or
+ * The answer is cached per backend, keyed by the session, outer and current user, and dropped when pg_authid or
  * pg_auth_members change (syscache invalidation), so a GRANT or REVOKE of agentguard_agent takes effect
- * at the role's next statement. For an untagged session a check costs two calls and two compares.
+ * at the role's next statement. For an untagged session a check costs three calls and three compares.
  */
 #pragma once
 
