@@ -94,16 +94,24 @@ check_relation(Oid relid, AclMode perms)
 	refuse_write(relid, get_rel_namespace(relid) != guard_schema_oid());
 }
 
-static bool
-agentguard_check_perms(AG_CHECKPERMS_ARGS)
+/* Could this relation, with these permissions, be refused to an agent? Answered without any catalog
+ * access, so that a human's query pays no guard check at all when nothing in it could matter. */
+static inline bool
+may_matter(Oid relid, AclMode perms)
+{
+	return perms != 0 && ((perms & kWritePerms) != 0 || is_token_relation(relid));
+}
+
+/* The part that may look at the session and the catalogs; out of line so that the hook's own frame
+ * stays small for the humans that never get here. */
+static bool __attribute__((noinline))
+judge_perms(AG_CHECKPERMS_ARGS)
 {
 	ListCell   *lc;
 
-	if (prev_check_perms != nullptr && !AG_CHECKPERMS_CALL(prev_check_perms))
-		return false;
+	(void) ereport_on_violation;
 	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
 		return true;
-
 #if PG_VERSION_NUM >= 160000
 	(void) rangeTable;
 	foreach(lc, rtePermInfos)
@@ -121,7 +129,35 @@ agentguard_check_perms(AG_CHECKPERMS_ARGS)
 			check_relation(rte->relid, rte->requiredPerms);
 	}
 #endif
-	(void) ereport_on_violation;
+	return true;
+}
+
+static bool
+agentguard_check_perms(AG_CHECKPERMS_ARGS)
+{
+	ListCell   *lc;
+
+	if (prev_check_perms != nullptr && !AG_CHECKPERMS_CALL(prev_check_perms))
+		return false;
+	/* Only a write, or a read of the token data, can be refused: a query without either needs no
+	 * guard check at all. */
+#if PG_VERSION_NUM >= 160000
+	foreach(lc, rtePermInfos)
+	{
+		RTEPermissionInfo *pi = lfirst_node(RTEPermissionInfo, lc);
+
+		if (may_matter(pi->relid, pi->requiredPerms))
+			return judge_perms(rangeTable, rtePermInfos, ereport_on_violation);
+	}
+#else
+	foreach(lc, rangeTable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION && may_matter(rte->relid, rte->requiredPerms))
+			return judge_perms(rangeTable, ereport_on_violation);
+	}
+#endif
 	return true;
 }
 

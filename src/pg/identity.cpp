@@ -27,19 +27,28 @@ namespace agentguard {
  * (authenticated) role is fixed for the life of the backend, so it is not part of the key. The session
  * user is, although SET SESSION AUTHORIZATION also resets the others: a ROLLBACK restores it alone.
  */
-static bool guard_cache_valid = false;
-static Oid	cached_session = InvalidOid;
-static Oid	cached_outer = InvalidOid;
-static Oid	cached_current = InvalidOid;
-static bool cached_guarded = false;
+namespace identity_cache {
+bool		valid = false;
+Oid			session = InvalidOid;
+Oid			outer = InvalidOid;
+Oid			current = InvalidOid;
+bool		guarded = false;
+}
+using namespace identity_cache;
 
 /* OIDs of our own objects. */
 static bool oids_valid = false;
 static Oid	agent_oid = InvalidOid;
 static Oid	approver_oid = InvalidOid;
 static Oid	schema_oid = InvalidOid;
-static Oid	token_store_oid = InvalidOid;
-static Oid	tokens_view_oid = InvalidOid;
+
+namespace identity_cache {
+bool		token_oids_valid = false;
+Oid			token_store_oid = InvalidOid;
+Oid			tokens_view_oid = InvalidOid;
+}
+using identity_cache::token_store_oid;
+using identity_cache::tokens_view_oid;
 
 static void
 roles_changed(Datum arg, int cacheid, uint32 hashvalue)
@@ -47,8 +56,9 @@ roles_changed(Datum arg, int cacheid, uint32 hashvalue)
 	(void) arg;
 	(void) cacheid;
 	(void) hashvalue;
-	guard_cache_valid = false;
+	identity_cache::valid = false;
 	oids_valid = false;
+	identity_cache::token_oids_valid = false;
 }
 
 static void
@@ -58,6 +68,7 @@ namespaces_changed(Datum arg, int cacheid, uint32 hashvalue)
 	(void) cacheid;
 	(void) hashvalue;
 	oids_valid = false;
+	identity_cache::token_oids_valid = false;
 }
 
 static void
@@ -65,7 +76,10 @@ relations_changed(Datum arg, Oid relid)
 {
 	(void) arg;
 	if (!OidIsValid(relid) || relid == token_store_oid || relid == tokens_view_oid)
+	{
 		oids_valid = false;
+		identity_cache::token_oids_valid = false;
+	}
 }
 
 void
@@ -88,6 +102,7 @@ load_oids(void)
 	token_store_oid = OidIsValid(schema_oid) ? get_relname_relid("token_store", schema_oid) : InvalidOid;
 	tokens_view_oid = OidIsValid(schema_oid) ? get_relname_relid("tokens", schema_oid) : InvalidOid;
 	oids_valid = true;
+	identity_cache::token_oids_valid = true;
 }
 
 Oid
@@ -112,7 +127,7 @@ guard_schema_oid(void)
 }
 
 bool
-is_token_relation(Oid relid)
+is_token_relation_slow(Oid relid)
 {
 	load_oids();
 	return OidIsValid(relid) && (relid == token_store_oid || relid == tokens_view_oid);
@@ -136,37 +151,28 @@ static bool
 recompute_guarded(Oid session, Oid outer, Oid current)
 {
 	Oid			auth = GetAuthenticatedUserId();
-	bool		guarded;
+	bool		result;
 
-	guarded = role_is_agent(auth) ||
+	result = role_is_agent(auth) ||
 		(session != auth && role_is_agent(session)) ||
 		(outer != session && role_is_agent(outer)) ||
 		(current != outer && current != session && role_is_agent(current));
-	cached_session = session;
-	cached_outer = outer;
-	cached_current = current;
-	cached_guarded = guarded;
-	guard_cache_valid = true;
-	return guarded;
+	identity_cache::session = session;
+	identity_cache::outer = outer;
+	identity_cache::current = current;
+	identity_cache::guarded = result;
+	identity_cache::valid = true;
+	return result;
 }
 
-/* Every statement of every session asks this, several times: three calls and three compares when
- * the roles did not change. */
 bool
-session_is_guarded(void)
+session_is_guarded_slow(Oid session, Oid outer, Oid current)
 {
-	Oid			current = GetUserId();
-	Oid			outer = GetOuterUserId();
-	Oid			session = GetSessionUserId();
-
-	if (likely(guard_cache_valid && current == cached_current && outer == cached_outer &&
-			   session == cached_session))
-		return cached_guarded;
 	if (!IsTransactionState())
 	{
 		/* No catalog access possible (startup, shutdown): only the last known answer for this session
 		 * user can be given; no statement runs in such a context. */
-		return guard_cache_valid && session == cached_session && cached_guarded;
+		return identity_cache::valid && session == identity_cache::session && identity_cache::guarded;
 	}
 	return recompute_guarded(session, outer, current);
 }

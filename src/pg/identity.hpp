@@ -15,6 +15,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "miscadmin.h"
 }
 
 namespace agentguard {
@@ -26,8 +27,31 @@ namespace agentguard {
 
 void		identity_init(void);	/* registers the invalidation callbacks; call from _PG_init */
 
-/* Needs a transaction when the cache is cold. */
-bool		session_is_guarded(void);
+/* The cached answer and its key; written only by identity.cpp. */
+namespace identity_cache {
+extern bool valid;
+extern Oid	session;
+extern Oid	outer;
+extern Oid	current;
+extern bool guarded;
+}
+
+bool		session_is_guarded_slow(Oid session, Oid outer, Oid current);
+
+/* Every statement of every session asks this, several times: inlined, three calls and three compares
+ * when the roles did not change. Needs a transaction when the cache is cold. */
+inline bool
+session_is_guarded(void)
+{
+	Oid			current = GetUserId();
+	Oid			outer = GetOuterUserId();
+	Oid			session = GetSessionUserId();
+
+	if (likely(identity_cache::valid && current == identity_cache::current &&
+			   outer == identity_cache::outer && session == identity_cache::session))
+		return identity_cache::guarded;
+	return session_is_guarded_slow(session, outer, current);
+}
 
 /* True when roleid is an agent. */
 bool		role_is_agent(Oid roleid);
@@ -40,7 +64,21 @@ Oid			agent_role_oid(void);
 Oid			approver_role_oid(void);
 Oid			guard_schema_oid(void);
 
+namespace identity_cache {
+extern bool token_oids_valid;
+extern Oid	token_store_oid;
+extern Oid	tokens_view_oid;
+}
+
+bool		is_token_relation_slow(Oid relid);
+
 /* agentguard.token_store or the agentguard.tokens view: agents may not even read them. */
-bool		is_token_relation(Oid relid);
+inline bool
+is_token_relation(Oid relid)
+{
+	if (likely(identity_cache::token_oids_valid))
+		return relid == identity_cache::token_store_oid || relid == identity_cache::tokens_view_oid;
+	return is_token_relation_slow(relid);
+}
 
 }  // namespace agentguard
