@@ -9,6 +9,8 @@
 #   pgtap      pg_prove on test/pgtap/*.sql
 #   isolation  pg_isolation_regress on test/isolation/specs/*.spec
 #   scripts    each test/scripts/*.sh (each starts its own clusters)
+#   symbols    scripts/check-symbols.sh: the module built against the 15, 17 and 18 server headers
+#              references only symbols those servers export (no C++-mangled PostgreSQL names)
 #
 # Usage: scripts/test.sh [--only SUITE[,SUITE...]]...
 # Ends with a summary per suite and the line "N passed, M failed"; exits non-zero if anything failed.
@@ -19,7 +21,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 REPO_ROOT="$(pwd)"
 
-ALL_SUITES=(unit regress pgtap isolation scripts)
+ALL_SUITES=(unit symbols regress pgtap isolation scripts)
 
 usage() {
     awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}"
@@ -193,6 +195,18 @@ suite_unit() {
         show_head "$out.failed" "ctest output"
     fi
     record unit "$p" "$f"
+}
+
+suite_symbols() {
+    local out="$LOG_DIR/symbols.log" p fl
+    run_limited "$SUITE_TIMEOUT" "$out" scripts/check-symbols.sh 15 17 18
+    grep -E '^symbols |^    ' "$out"
+    read -r p fl < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+    if [[ -z "${p:-}" ]]; then
+        tail -n 40 "$out"
+        p=0 fl=1
+    fi
+    record symbols "$p" "$fl"
 }
 
 suite_regress() {

@@ -32,23 +32,7 @@
  *    overflow: the server-log line is the record.
  *  - Counters are only changed and read under the lock.
  */
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-#include "funcapi.h"
-#include "miscadmin.h"
-#include "access/htup_details.h"
-#include "storage/condition_variable.h"
-#include "storage/ipc.h"
-#include "storage/latch.h"
-#include "storage/lwlock.h"
-#include "storage/proc.h"
-#include "storage/shmem.h"
-#include "utils/builtins.h"
-#include "utils/fmgrprotos.h"
-#include "utils/timestamp.h"
-#include "utils/wait_event.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <cstring>
 #include <new>
@@ -56,7 +40,6 @@ extern "C" {
 #include "core/record.hpp"
 #include "pg/audit.hpp"
 #include "pg/audit_queue.hpp"
-#include "pg/compat.h"
 #include "pg/event_sink.hpp"
 #include "pg/pg_guard.hpp"
 

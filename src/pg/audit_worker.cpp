@@ -33,39 +33,9 @@
  * runs stay in the queue until the next writer; a crash of any backend reinitializes shared memory,
  * and the events then in the queue survive only as their server-log lines.
  */
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-#include "miscadmin.h"
-#include "pgstat.h"
-#include "access/htup_details.h"
-#include "access/table.h"
-#include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_database.h"
-#include "catalog/pg_type.h"
-#include "commands/async.h"
-#include "commands/extension.h"
-#include "executor/spi.h"
-#include "postmaster/bgworker.h"
-#include "postmaster/interrupt.h"
-#include "storage/ipc.h"
-#include "storage/latch.h"
-#include "storage/lmgr.h"
-#include "storage/procarray.h"
-#include "tcop/tcopprot.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
-#include "utils/rel.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
-#include "utils/timestamp.h"
-#include "utils/wait_event.h"
+#include "pg/pg_headers.hpp"
 
+extern "C" {
 PGDLLEXPORT void ag_audit_launcher_main(Datum arg);
 PGDLLEXPORT void ag_audit_writer_main(Datum arg);
 }

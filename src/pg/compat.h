@@ -1,9 +1,13 @@
 /*
  * compat.h — every difference between the PostgreSQL major versions pg_agentguard builds against
- * (14–18) lives here, each with the upstream change that caused it. Include after the server headers.
+ * (14–18) lives here, each with the upstream change that caused it. Included by pg/pg_headers.hpp only, after the server headers (inside extern "C").
  * CI builds and tests on 15; the other branches are written against the upstream headers.
  */
 #pragma once
+
+#ifndef AG_PG_HEADERS_INCLUDED
+#error "include pg/pg_headers.hpp, not pg/compat.h: PostgreSQL's headers must be included with C linkage"
+#endif
 
 #if PG_VERSION_NUM < 140000
 #error "pg_agentguard needs PostgreSQL 14 or later"
@@ -57,7 +61,6 @@
  * a copy with the transactional counts folded in (the pg_stat_get_xact_* fix), so read the pending
  * entry directly there. */
 #if PG_VERSION_NUM >= 170000
-#include "utils/pgstat_internal.h"
 static inline PgStat_TableStatus *
 find_tabstat_entry_compat(Oid relid)
 {

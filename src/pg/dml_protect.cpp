@@ -6,18 +6,8 @@
  * COPY FROM, SELECT ... FOR UPDATE — before any row is touched, wherever the query comes from.
  * The worker and pg_agentguard's own bookkeeping (internal_depth) pass.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "catalog/catalog.h"
-#include "catalog/pg_namespace.h"
-#include "executor/executor.h"
-#include "nodes/parsenodes.h"
-#include "tcop/tcopprot.h"
-#include "utils/lsyscache.h"
-}
+#include "pg/pg_headers.hpp"
 
-#include "pg/compat.h"
 #include "pg/event_sink.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"

@@ -3,22 +3,13 @@
  * See event_sink.hpp for the contract and pg_guard.hpp for the C++/PostgreSQL boundary rule: every
  * PostgreSQL call here happens outside ag_cpp_call(); the C++ core only formats.
  */
-extern "C" {
-#include "postgres.h"
-#include "commands/dbcommands.h"
-#include "utils/fmgrprotos.h"
-#include "miscadmin.h"
-#include "utils/builtins.h"
-#include "parser/parser.h"
-#include "utils/guc.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <string>
 
 #include "core/event.hpp"
 #include "core/text.hpp"
 #include "pg/audit.hpp"
-#include "pg/compat.h"
 #include "pg/event_sink.hpp"
 #include "pg/pg_guard.hpp"
 

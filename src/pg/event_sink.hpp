@@ -8,11 +8,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "nodes/pg_list.h"
-#include "utils/timestamp.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include "core/text.hpp"
 

@@ -44,34 +44,11 @@
  * The hooks keep their nesting depth with PG_TRY so an ERROR never leaves a stale frame; transaction
  * callbacks drop every per-statement state at abort as a second line of defence.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "access/relation.h"
-#include "access/table.h"
-#include "access/xact.h"
-#include "catalog/pg_am_d.h"
-#include "catalog/pg_class.h"
-#include "catalog/pg_inherits.h"
-#include "catalog/partition.h"
-#include "executor/executor.h"
-#include "miscadmin.h"
-#include "nodes/execnodes.h"
-#include "nodes/plannodes.h"
-#include "optimizer/plancat.h"
-#include "parser/parsetree.h"
-#include "pgstat.h"
-#include "tcop/utility.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
-#include "utils/rel.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <cstdint>
 
 #include "core/policy.hpp"
-#include "pg/compat.h"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"

@@ -5,16 +5,8 @@
  * there is no session and no transaction: they look at the session only for sources a session controls
  * (PGC_S_CLIENT and above), which only occur in a backend inside a transaction.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "access/xact.h"
-#include "miscadmin.h"
-#include "utils/guc.h"
-#include "utils/guc_tables.h"
-}
+#include "pg/pg_headers.hpp"
 
-#include "pg/compat.h"
 #include "pg/guc.hpp"
 #include "pg/identity.hpp"
 

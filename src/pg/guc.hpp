@@ -9,9 +9,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-}
+#include "pg/pg_headers.hpp"
 
 namespace agentguard {
 

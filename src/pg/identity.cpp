@@ -6,18 +6,8 @@
  * messages (at transaction start and when a lock is taken), so no stale answer outlives the next
  * statement after another session's GRANT/REVOKE commits.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/xact.h"
-#include "catalog/namespace.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
-#include "utils/inval.h"
-#include "utils/lsyscache.h"
-#include "utils/syscache.h"
-}
+#include "pg/pg_headers.hpp"
 
-#include "pg/compat.h"
 #include "pg/identity.hpp"
 
 namespace agentguard {

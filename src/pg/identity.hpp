@@ -13,10 +13,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "miscadmin.h"
-}
+#include "pg/pg_headers.hpp"
 
 namespace agentguard {
 

@@ -6,11 +6,9 @@
  * session_preload_libraries would guard only some sessions, which is worse than an honest error).
  * In binary-upgrade mode it does nothing: pg_upgrade's own DDL must not be judged.
  */
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-#include "miscadmin.h"
+#include "pg/pg_headers.hpp"
 
+extern "C" {
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);
@@ -18,7 +16,6 @@ PGDLLEXPORT void _PG_init(void);
 
 #include "pg/audit_queue.hpp"
 #include "pg/audit_worker.hpp"
-#include "pg/compat.h"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"

@@ -1,22 +1,7 @@
 /*
  * owner_sql.cpp — pg_agentguard's own SQL, run as the extension owner. See owner_sql.hpp.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/genam.h"
-#include "access/htup_details.h"
-#include "access/stratnum.h"
-#include "access/table.h"
-#include "catalog/pg_extension.h"
-#include "commands/extension.h"
-#include "common/cryptohash.h"
-#include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/builtins.h"
-#include "utils/fmgroids.h"
-#include "utils/guc.h"
-#include "utils/rel.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"

@@ -27,11 +27,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "common/sha2.h"
-#include "nodes/pg_list.h"
-}
+#include "pg/pg_headers.hpp"
 
 namespace agentguard {
 

@@ -13,10 +13,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "utils/memutils.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <cstring>
 #include <exception>

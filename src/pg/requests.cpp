@@ -7,16 +7,7 @@
  * under that id. The agent has no rights on the sequence; the value is drawn without a permission check,
  * with the hooks stepped aside.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "access/xact.h"
-#include "access/xlog.h"
-#include "catalog/pg_class.h"
-#include "commands/extension.h"
-#include "commands/sequence.h"
-#include "utils/lsyscache.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include "pg/audit.hpp"
 #include "pg/hooks.hpp"

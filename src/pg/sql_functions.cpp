@@ -20,22 +20,7 @@
  * store keeps the SHA-256 of those 40 hex characters as text (what SQL's sha256(convert_to(hex, 'UTF8'))
  * computes), never the secret.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/htup_details.h"
-#include "access/xact.h"
-#include "catalog/pg_authid.h"
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
-#include "fmgr.h"
-#include "miscadmin.h"
-#include "parser/parser.h"
-#include "utils/builtins.h"
-#include "utils/datetime.h"
-#include "utils/guc.h"
-#include "utils/syscache.h"
-#include "utils/timestamp.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <string>
 
@@ -380,7 +365,6 @@ approve_in_store(ApproveArgs *a)
 using namespace agentguard;
 
 extern "C" {
-
 /* Before PostgreSQL 16, PG_FUNCTION_INFO_V1 does not mark the function itself as exported. */
 PGDLLEXPORT Datum agentguard_approve(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum agentguard_deny(PG_FUNCTION_ARGS);
@@ -417,7 +401,7 @@ agentguard_approve(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		approve_in_store(&a);
-	}
+}
 	PG_CATCH();
 	{
 		explicit_bzero(&secret, sizeof(secret));

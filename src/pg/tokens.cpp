@@ -16,18 +16,7 @@
  * A mismatch of any kind returns 0 without a word: the statement is then judged as if no token were
  * set, and the block error is the answer the agent gets.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "access/xact.h"
-#include "access/xlog.h"
-#include "catalog/pg_type.h"
-#include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/array.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include <string>
 

@@ -3,10 +3,7 @@
  */
 #pragma once
 
-extern "C" {
-#include "postgres.h"
-#include "nodes/pg_list.h"
-}
+#include "pg/pg_headers.hpp"
 
 namespace agentguard {
 

@@ -13,23 +13,9 @@
  *
  * Frames form a stack on the C stack; PG_FINALLY pops them when an ERROR unwinds.
  */
-extern "C" {
-#include "postgres.h"
-#include "access/parallel.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "miscadmin.h"
-#include "nodes/parsenodes.h"
-#include "parser/parse_type.h"
-#include "tcop/cmdtag.h"
-#include "tcop/utility.h"
-#include "lib/stringinfo.h"
-#include "utils/builtins.h"
-#include "utils/lsyscache.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include "core/policy.hpp"
-#include "pg/compat.h"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"

@@ -7,10 +7,7 @@
  * put it back independently: to 0 when a transaction aborts, and to its value at the start of a
  * subtransaction when that subtransaction aborts (an EXCEPTION block that caught our SQL's error).
  */
-extern "C" {
-#include "postgres.h"
-#include "access/xact.h"
-}
+#include "pg/pg_headers.hpp"
 
 #include "pg/hooks.hpp"
 
