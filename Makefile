@@ -3,7 +3,7 @@
 
 EXTENSION  = pg_agentguard
 MODULE_big = pg_agentguard
-DATA       = extension/pg_agentguard--1.0.sql
+DATA       = extension/pg_agentguard--1.0.sql extension/pg_agentguard--1.0--1.1.sql
 PGFILEDESC = "pg_agentguard - keeps AI agents from destroying data"
 
 SRCS := $(sort $(wildcard src/core/*.cpp) $(wildcard src/pg/*.cpp))
