@@ -26,6 +26,7 @@
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/identity.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -113,7 +114,7 @@ check_and_consume(int64 token_id, const uint8 *secret_digest, const uint8 *state
 	ok = bytea_is_digest(d, isnull, secret_digest, true);
 
 	d = SPI_getbinval(row, desc, 2, &isnull);
-	ok = ok && !isnull && DatumGetObjectId(d) == GetAuthenticatedUserId();
+	ok = ok && !isnull && DatumGetObjectId(d) == acting_role_oid();
 
 	d = SPI_getbinval(row, desc, 3, &isnull);
 	ok = ok && !isnull && DatumGetObjectId(d) == MyDatabaseId;
