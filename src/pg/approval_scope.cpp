@@ -131,8 +131,17 @@ reach_records(Oid classId, Oid objectId)
 	return true;
 }
 
+static void note_object(Reach *r, Oid classId, Oid objectId, bool shown);
+
 static void
 note_oid(Reach *r, Oid classId, Oid objectId)
+{
+	note_object(r, classId, objectId, true);
+}
+
+/* shown: the object gets a name in the request (when its kind is shown at all). */
+static void
+note_object(Reach *r, Oid classId, Oid objectId, bool shown)
 {
 	Seen	   *s = static_cast<Seen *>(r->seen);
 	bool		found;
@@ -144,7 +153,7 @@ note_oid(Reach *r, Oid classId, Oid objectId)
 	if (found)
 		return;
 	r->oids = lappend_oid(r->oids, objectId);
-	name = shown_name(classId, objectId);
+	name = shown ? shown_name(classId, objectId) : nullptr;
 	if (name != nullptr)
 		r->objects = lappend(r->objects, name);
 }
@@ -218,7 +227,10 @@ reach_add_drop(Reach *r, Oid classId, Oid objectId, bool cascade)
 
 			if (d->deptype == DEPENDENCY_NORMAL && !cascade)
 				continue;		/* without CASCADE PostgreSQL refuses instead */
-			note_oid(r, d->classid, d->objid);
+			/* a table's own constraints go with it unnamed; a foreign key reached from the table it
+			 * references is worth naming */
+			note_object(r, d->classid, d->objid,
+						d->classid != ConstraintRelationId || d->deptype == DEPENDENCY_NORMAL);
 			if (first_visit(r, d->classid, d->objid, d->objsubid))
 				queue = lappend(queue, make_key(d->classid, d->objid, d->objsubid));
 		}
@@ -511,6 +523,7 @@ statement_reach(Node *parsetree, List **objects, List **oids, bool *refused, int
 						continue;
 					}
 					*refused = *refused || cannot_drop(addr.classId, addr.objectId);
+					note_object(&r, addr.classId, addr.objectId, false);	/* named already */
 					reach_add_drop(&r, addr.classId, addr.objectId, cascade);
 				}
 				break;
