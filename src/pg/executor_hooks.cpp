@@ -267,6 +267,7 @@ judged_planner(Query *parse, const char *query_string, int cursorOptions, ParamL
 	}
 	PG_END_TRY();
 	statement_scope_leave(parse, false);
+	statement_scope_planned();
 	return result;
 }
 

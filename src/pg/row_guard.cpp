@@ -138,6 +138,12 @@ row_guard_approved(void)
 }
 
 bool
+row_guard_counted_anything(void)
+{
+	return counts.nroots > 0;
+}
+
+bool
 row_guard_has_wraps(void)
 {
 	return nwraps > 0;
