@@ -24,6 +24,7 @@
 #include "core/token.hpp"
 #include "pg/guc.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/tokens.hpp"
@@ -135,25 +136,30 @@ check_and_consume(int64 token_id, const uint8 *secret_digest, const uint8 *state
 	return SPI_processed == 1;
 }
 
+struct TokenCheck
+{
+	int64		token_id;
+	const uint8 *secret_digest;
+	const uint8 *statement_digest;
+	List	   *object_oids;
+	bool		matched;		/* out */
+};
+
+static void
+check_body(void *arg)
+{
+	TokenCheck *c = static_cast<TokenCheck *>(arg);
+
+	c->matched = check_and_consume(c->token_id, c->secret_digest, c->statement_digest, c->object_oids);
+}
+
 static bool
 check_as_owner(int64 token_id, const uint8 *secret_digest, const uint8 *statement_digest, List *object_oids)
 {
-	OwnerSql	os;
-	bool		matched = false;
+	TokenCheck	c = {token_id, secret_digest, statement_digest, object_oids, false};
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		matched = check_and_consume(token_id, secret_digest, statement_digest, object_oids);
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
-	return matched;
+	owner_sql_run(check_body, nullptr, &c);
+	return c.matched;
 }
 
 int64
