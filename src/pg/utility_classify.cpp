@@ -312,6 +312,9 @@ static const AlterTableRule kAlterTableRules[] = {
 	{AT_DropColumn, "DROP COLUMN destroys data and needs an approval"},
 	{AT_AlterColumnType, "ALTER COLUMN ... TYPE rewrites data and needs an approval"},
 	{AT_DropConstraint, "DROP CONSTRAINT needs an approval"},
+	/* A NOT NULL is a constraint like the others (from PostgreSQL 18 on a pg_constraint row that DROP
+	 * CONSTRAINT can name too): dropping it destroys no data, but it loosens a rule other code relies on. */
+	{AT_DropNotNull, "DROP NOT NULL needs an approval"},
 };
 
 static const char *
