@@ -62,6 +62,7 @@ struct Root
 	int64		budget;			/* fetches allowed before counting again */
 	int64		fetched;		/* input rows fetched for it, all frames */
 	double		table_rows;		/* -1 until sized */
+	bool		approved;		/* the statement's token covers it: its rows are not counted */
 };
 
 /* A leaf keeps no pointer to its statistics entry: PostgreSQL frees pending entries when a relation
@@ -78,7 +79,10 @@ struct Leaf
 /* What the running statement counted. */
 struct Counts
 {
-	bool		approved;		/* a token approved it: nothing is counted any more */
+	int64		token_id;		/* the token that matched in this statement, 0 before */
+	Oid		   *covered;		/* its objects, sorted (in TopMemoryContext, reused) */
+	int			ncovered;
+	int			maxcovered;
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
@@ -117,7 +121,8 @@ static void attach_wrap(int i);
 void
 row_guard_statement_begin(void)
 {
-	counts.approved = false;
+	counts.token_id = 0;
+	counts.ncovered = 0;
 	counts.limits_read = false;
 	counts.nroots = 0;
 	counts.nleaves = 0;
@@ -128,13 +133,8 @@ row_guard_statement_reset(void)
 {
 	counts.nroots = 0;
 	counts.nleaves = 0;
-	counts.approved = false;
-}
-
-bool
-row_guard_approved(void)
-{
-	return counts.approved;
+	counts.token_id = 0;
+	counts.ncovered = 0;
 }
 
 bool
@@ -308,20 +308,149 @@ decide_dml(int64 token_id)
 	return a;
 }
 
+static int
+oid_cmp(const void *a, const void *b)
+{
+	Oid			x = *static_cast<const Oid *>(a);
+	Oid			y = *static_cast<const Oid *>(b);
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The objects a DML request on relid records: the table and, when it is partitioned or inherited, its
+ * members (a partition added later is not approved with it). */
+static List *
+dml_reach(Oid relid)
+{
+	List	   *reach = list_make1_oid(relid);
+
+	if (has_subclass(relid))
+		reach = list_concat_unique_oid(reach, find_all_inheritors(relid, NoLock, nullptr));
+	return reach;
+}
+
+/* Does the token that matched in this statement cover every object of reach? */
+static bool
+covers(List *reach)
+{
+	ListCell   *lc;
+
+	if (counts.token_id == 0)
+		return false;
+	foreach(lc, reach)
+	{
+		Oid			o = lfirst_oid(lc);
+
+		if (bsearch(&o, counts.covered, counts.ncovered, sizeof(Oid), oid_cmp) == nullptr)
+			return false;
+	}
+	return true;
+}
+
+static bool
+relation_approved(Oid relid)
+{
+	return counts.token_id > 0 && covers(dml_reach(relid));
+}
+
+static void
+remember_token(int64 token_id, const Oid *covered, int ncovered, List *reach)
+{
+	int			n = covered != nullptr ? ncovered : list_length(reach);
+	ListCell   *lc;
+	int			i = 0;
+
+	if (n > counts.maxcovered)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		counts.maxcovered = n < 16 ? 16 : n;
+		counts.covered = counts.covered == nullptr ? static_cast<Oid *>(palloc(sizeof(Oid) * counts.maxcovered))
+			: static_cast<Oid *>(repalloc(counts.covered, sizeof(Oid) * counts.maxcovered));
+		MemoryContextSwitchTo(old);
+	}
+	if (covered != nullptr)
+		memcpy(counts.covered, covered, sizeof(Oid) * n);
+	else
+	{
+		/* a token bound to the text only covers what it was presented for */
+		foreach(lc, reach)
+			counts.covered[i++] = lfirst_oid(lc);
+		qsort(counts.covered, n, sizeof(Oid), oid_cmp);
+	}
+	counts.ncovered = n;
+	counts.token_id = token_id;
+}
+
+/*
+ * A token lets through the over-limit rows of the tables its request named and nothing else. The first
+ * table of a statement to need it consumes one use; later tables of the same statement are let through
+ * when the same token covers them, and are judged on their own otherwise.
+ */
 static int64
 try_token(Oid relid)
 {
+	List	   *reach = dml_reach(relid);
+	Oid		   *covered = nullptr;
+	int			ncovered = 0;
+	int64		token_id;
+
+	if (counts.token_id > 0)
+	{
+		if (covers(reach))
+			return counts.token_id;
+		token_note_refusal(psprintf("its approval covers other tables, not %s", qualified_name(relid)));
+		return 0;
+	}
 	if (guc_token == nullptr || guc_token[0] == '\0')
 		return 0;
-	return token_match(statement_text_now(), list_make1_oid(relid));
+	token_id = token_match_covering(statement_text_now(), reach, &covered, &ncovered);
+	if (token_id > 0)
+		remember_token(token_id, covered, ncovered, reach);
+	return token_id;
+}
+
+/* The tables a new request names: relid first (the one over its limit), then those the statement's
+ * token already approved, so that one approval covers them all. */
+static void
+request_objects(Oid relid, Intercept *ic)
+{
+	List	   *names = list_make1(qualified_name(relid));
+	List	   *oids = dml_reach(relid);
+
+	for (int r = 0; r < counts.nroots; r++)
+	{
+		if (!counts.roots[r].approved || counts.roots[r].relid == relid)
+			continue;
+		names = lappend(names, qualified_name(counts.roots[r].relid));
+		oids = list_concat_unique_oid(oids, dml_reach(counts.roots[r].relid));
+	}
+	ic->objects = names;
+	ic->object_oids = oids;
+}
+
+static void
+mark_root_approved(Oid relid)
+{
+	for (int r = 0; r < counts.nroots; r++)
+		if (counts.roots[r].relid == relid)
+		{
+			counts.roots[r].approved = true;
+			counts.roots[r].budget = kNoRowLimit;
+		}
 }
 
 bool
 row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool warn_now)
 {
-	int64		token_id = try_token(relid);
-	Action		action = decide_dml(token_id);
+	int64		token_id;
+	Action		action;
 	Intercept	ic;
+
+	if (relation_approved(relid))
+		return true;			/* approved earlier in this statement (unqualified, then its rows) */
+	token_id = try_token(relid);
+	action = decide_dml(token_id);
 
 	if (action == Action::Allow || action == Action::AllowTemp)
 		return true;
@@ -333,13 +462,12 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(qualified_name(relid));
-	ic.object_oids = list_make1_oid(relid);
+	request_objects(relid, &ic);
 	ic.reason = reason;
 	ic.rows_affected = rows;
 	ic.token_id = token_id;
 	if (action == Action::Approved)
-		counts.approved = true;
+		mark_root_approved(relid);
 	report_intercept(&ic);		/* a block raises the ERROR here */
 	return true;
 }
@@ -368,7 +496,7 @@ check_root(int r, CmdType op)
 			row_guard_intercept(root->relid, op, limit_reason(root), n, false);	/* a block does not return */
 		/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
 		root = &counts.roots[r];
-		root->exceeded = !counts.approved;
+		root->exceeded = !root->approved;
 		root->budget = kNoRowLimit;
 		return;
 	}
@@ -389,7 +517,7 @@ ag_fetch(PlanState *input)
 		elog(ERROR, "pg_agentguard: lost track of a modifying plan");
 	real = wraps[i].real;
 
-	if (statement_active() && !counts.approved)
+	if (statement_active())
 	{
 		int			r;
 
@@ -397,7 +525,7 @@ ag_fetch(PlanState *input)
 		if (wraps[i].generation != statement_generation())
 			attach_wrap(i);
 		r = wraps[i].root;
-		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED)
+		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED && !counts.roots[r].approved)
 		{
 			Root	   *root = &counts.roots[r];
 
@@ -453,7 +581,11 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->budget = r->threshold;
 	r->fetched = 0;
 	r->table_rows = -1;
-	return counts.nroots++;
+	r->approved = false;
+	counts.nroots++;
+	if (relation_approved(relid))
+		mark_root_approved(relid);
+	return counts.nroots - 1;
 }
 
 static void
@@ -647,7 +779,7 @@ row_guard_statement_end(bool emit)
 		if (root->kind != ROOT_UNCOUNTED)
 			statement_rows_final(root->relid, root->operation, root_count(r));
 		root = &counts.roots[r];
-		if (!root->exceeded || counts.approved)
+		if (!root->exceeded || root->approved)
 			continue;
 		root->exceeded = false;
 		if (guc_mode == AG_MODE_OFF)
