@@ -34,6 +34,7 @@
 
 #include "core/policy.hpp"
 #include "core/row_budget.hpp"
+#include "pg/dml_approval.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/pg_guard.hpp"
@@ -79,10 +80,6 @@ struct Leaf
 /* What the running statement counted. */
 struct Counts
 {
-	int64		token_id;		/* the token that matched in this statement, 0 before */
-	Oid		   *covered;		/* its objects, sorted (in TopMemoryContext, reused) */
-	int			ncovered;
-	int			maxcovered;
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
@@ -121,8 +118,7 @@ static void attach_wrap(int i);
 void
 row_guard_statement_begin(void)
 {
-	counts.token_id = 0;
-	counts.ncovered = 0;
+	dml_approval_reset();
 	counts.limits_read = false;
 	counts.nroots = 0;
 	counts.nleaves = 0;
@@ -133,8 +129,7 @@ row_guard_statement_reset(void)
 {
 	counts.nroots = 0;
 	counts.nleaves = 0;
-	counts.token_id = 0;
-	counts.ncovered = 0;
+	dml_approval_reset();
 }
 
 bool
@@ -308,108 +303,6 @@ decide_dml(int64 token_id)
 	return a;
 }
 
-static int
-oid_cmp(const void *a, const void *b)
-{
-	Oid			x = *static_cast<const Oid *>(a);
-	Oid			y = *static_cast<const Oid *>(b);
-
-	return x < y ? -1 : (x > y ? 1 : 0);
-}
-
-/* The objects a DML request on relid records: the table and, when it is partitioned or inherited, its
- * members (a partition added later is not approved with it). */
-static List *
-dml_reach(Oid relid)
-{
-	List	   *reach = list_make1_oid(relid);
-
-	if (has_subclass(relid))
-		reach = list_concat_unique_oid(reach, find_all_inheritors(relid, NoLock, nullptr));
-	return reach;
-}
-
-/* Does the token that matched in this statement cover every object of reach? */
-static bool
-covers(List *reach)
-{
-	ListCell   *lc;
-
-	if (counts.token_id == 0)
-		return false;
-	foreach(lc, reach)
-	{
-		Oid			o = lfirst_oid(lc);
-
-		if (bsearch(&o, counts.covered, counts.ncovered, sizeof(Oid), oid_cmp) == nullptr)
-			return false;
-	}
-	return true;
-}
-
-static bool
-relation_approved(Oid relid)
-{
-	return counts.token_id > 0 && covers(dml_reach(relid));
-}
-
-static void
-remember_token(int64 token_id, const Oid *covered, int ncovered, List *reach)
-{
-	int			n = covered != nullptr ? ncovered : list_length(reach);
-	ListCell   *lc;
-	int			i = 0;
-
-	if (n > counts.maxcovered)
-	{
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		counts.maxcovered = n < 16 ? 16 : n;
-		counts.covered = counts.covered == nullptr ? static_cast<Oid *>(palloc(sizeof(Oid) * counts.maxcovered))
-			: static_cast<Oid *>(repalloc(counts.covered, sizeof(Oid) * counts.maxcovered));
-		MemoryContextSwitchTo(old);
-	}
-	if (covered != nullptr)
-		memcpy(counts.covered, covered, sizeof(Oid) * n);
-	else
-	{
-		/* a token bound to the text only covers what it was presented for */
-		foreach(lc, reach)
-			counts.covered[i++] = lfirst_oid(lc);
-		qsort(counts.covered, n, sizeof(Oid), oid_cmp);
-	}
-	counts.ncovered = n;
-	counts.token_id = token_id;
-}
-
-/*
- * A token lets through the over-limit rows of the tables its request named and nothing else. The first
- * table of a statement to need it consumes one use; later tables of the same statement are let through
- * when the same token covers them, and are judged on their own otherwise.
- */
-static int64
-try_token(Oid relid)
-{
-	List	   *reach = dml_reach(relid);
-	Oid		   *covered = nullptr;
-	int			ncovered = 0;
-	int64		token_id;
-
-	if (counts.token_id > 0)
-	{
-		if (covers(reach))
-			return counts.token_id;
-		token_note_refusal(psprintf("its approval covers other tables, not %s", qualified_name(relid)));
-		return 0;
-	}
-	if (guc_token == nullptr || guc_token[0] == '\0')
-		return 0;
-	token_id = token_match_covering(statement_text_now(), reach, &covered, &ncovered);
-	if (token_id > 0)
-		remember_token(token_id, covered, ncovered, reach);
-	return token_id;
-}
-
 /* The tables a new request names: relid first (the one over its limit), then those the statement's
  * token already approved, so that one approval covers them all. */
 static void
@@ -447,9 +340,9 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 	Action		action;
 	Intercept	ic;
 
-	if (relation_approved(relid))
+	if (dml_approval_covers(relid))
 		return true;			/* approved earlier in this statement (unqualified, then its rows) */
-	token_id = try_token(relid);
+	token_id = dml_approval_try(relid, statement_text_now());
 	action = decide_dml(token_id);
 
 	if (action == Action::Allow || action == Action::AllowTemp)
@@ -583,7 +476,7 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->table_rows = -1;
 	r->approved = false;
 	counts.nroots++;
-	if (relation_approved(relid))
+	if (dml_approval_covers(relid))
 		mark_root_approved(relid);
 	return counts.nroots - 1;
 }
