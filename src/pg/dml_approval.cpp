@@ -9,6 +9,7 @@
 
 #include "pg/dml_approval.hpp"
 #include "pg/guc.hpp"
+#include "pg/names.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -121,7 +122,7 @@ dml_approval_try(Oid relid, const char *statement)
 	{
 		if (covers(reach))
 			return approval.token_id;
-		token_note_refusal(psprintf("its approval covers other tables, not %s", quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid))));
+		token_note_refusal(psprintf("its approval covers other tables, not %s", relation_display_name(relid)));
 		return 0;
 	}
 	if (guc_token == nullptr || guc_token[0] == '\0')

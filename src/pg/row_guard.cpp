@@ -37,6 +37,7 @@
 #include "pg/dml_approval.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
+#include "pg/names.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
@@ -257,17 +258,6 @@ operation_name(CmdType op)
 	}
 }
 
-static char *
-qualified_name(Oid relid)
-{
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
-
-	if (nsp == nullptr || rel == nullptr)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", quote_identifier(nsp), quote_identifier(rel));
-}
-
 /* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
  * agent knows what stopped it and a human knows what to change. */
 static char *
@@ -308,14 +298,14 @@ decide_dml(int64 token_id)
 static void
 request_objects(Oid relid, Intercept *ic)
 {
-	List	   *names = list_make1(qualified_name(relid));
+	List	   *names = list_make1(relation_display_name(relid));
 	List	   *oids = dml_reach(relid);
 
 	for (int r = 0; r < counts.nroots; r++)
 	{
 		if (!counts.roots[r].approved || counts.roots[r].relid == relid)
 			continue;
-		names = lappend(names, qualified_name(counts.roots[r].relid));
+		names = lappend(names, relation_display_name(counts.roots[r].relid));
 		oids = list_concat_unique_oid(oids, dml_reach(counts.roots[r].relid));
 	}
 	ic->objects = names;
