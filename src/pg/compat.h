@@ -71,3 +71,10 @@ find_tabstat_entry_compat(Oid relid)
 #else
 #define find_tabstat_entry_compat(relid) find_tabstat_entry(relid)
 #endif
+
+/* The backend's local transaction id: PG 17 moved it into PGPROC's vxid. */
+#if PG_VERSION_NUM >= 170000
+#define AG_MY_LXID (MyProc->vxid.lxid)
+#else
+#define AG_MY_LXID (MyProc->lxid)
+#endif

@@ -159,7 +159,7 @@ check_as_owner(int64 token_id, const uint8 *secret_digest, const uint8 *statemen
 int64
 token_match(const char *raw_statement, List *object_oids)
 {
-	const char *presented = guc_token;
+	const char *presented = token_presented();	/* set in this transaction, or NULL */
 	bool		parsed = false;
 	int64		token_id = 0;
 	char	   *secret_hex = nullptr;

@@ -19,6 +19,7 @@
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/tokens.hpp"
@@ -707,6 +708,10 @@ agentguard_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool read
 		innermost_frame = frame.prev;
 	}
 	PG_END_TRY();
+
+	/* The approvers' trail: a human changed an agentguard.* setting (guarded sessions never get here). */
+	if (unlikely(is_guard_setting_statement(pstmt->utilityStmt)) && internal_depth == 0)
+		record_setting_change(pstmt->utilityStmt, queryString, pstmt->stmt_location, pstmt->stmt_len);
 }
 
 void
