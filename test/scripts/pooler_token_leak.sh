@@ -35,7 +35,8 @@ postgres = host=$(ag_cluster_host main) port=$(ag_cluster_port main) dbname=post
 listen_addr = 127.0.0.1
 listen_port = $bport
 unix_socket_dir =
-auth_type = any
+auth_type = trust
+auth_file = $bdir/userlist.txt
 pool_mode = transaction
 default_pool_size = 1
 max_client_conn = 10
@@ -43,6 +44,7 @@ server_reset_query =
 logfile = $bdir/pgbouncer.log
 pidfile = $bdir/pgbouncer.pid
 INI
+printf '"pool_bot" ""\n"postgres" ""\n' >"$bdir/userlist.txt"
 ag__is_root && chown -R postgres: "$bdir"
 ag_as_postgres "$PGBOUNCER" -d "$bdir/pgbouncer.ini"
 ag_on_exit "[[ -f '$bdir/pgbouncer.pid' ]] && kill \$(cat '$bdir/pgbouncer.pid') 2>/dev/null || true"
