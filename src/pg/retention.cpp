@@ -25,7 +25,7 @@ static const char *const kExpire =
 static const char *const kCut =
 	"SELECT id, row_hash FROM agentguard.audit_log WHERE id OPERATOR(pg_catalog.=) "
 	"(SELECT pg_catalog.max(id) FROM agentguard.audit_log "
-	" WHERE logged_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) $1)";
+	" WHERE logged_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) $1))";
 
 static const char *const kDelete =
 	"DELETE FROM agentguard.audit_log WHERE id OPERATOR(pg_catalog.<=) $1";

@@ -11,13 +11,11 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
 ag_cluster_start main
-ag_psql main -q <<'SQL'
-CREATE DATABASE src;
-CREATE ROLE rs_bot LOGIN;
-GRANT agentguard_agent TO rs_bot;
-SQL
+ag_psql main -q -c 'CREATE DATABASE src'
 ag_psql main -d src -q <<'SQL'
 CREATE EXTENSION pg_agentguard;
+CREATE ROLE rs_bot LOGIN;
+GRANT agentguard_agent TO rs_bot;
 CREATE TABLE public.t (id int);
 ALTER TABLE public.t OWNER TO rs_bot;
 SQL
@@ -38,7 +36,9 @@ ag_as_postgres "$AG_BINDIR/pg_restore" -h "$(ag_cluster_host main)" -p "$(ag_clu
 [[ "$(ag_psql main -d dst -Atc "SELECT ok FROM agentguard.verify_audit()")" == t ]] ||
     ag_fail "the restored audit chain does not verify"
 
-tok="$(ag_psql main -d dst -Atc "SELECT agentguard.approve($rid)" 2>&1)" || ag_fail "approve after restore: $tok"
+tok="$(ag_psql main -d dst -Atc "SELECT agentguard.approve($rid)" 2>"$AG_RUN_DIR/approve.err")" ||
+    ag_fail "approve after restore: $(cat "$AG_RUN_DIR/approve.err")"
+grep -q "was recorded before a restore" "$AG_RUN_DIR/approve.err" || ag_fail "no notice of the rebinding"
 out="$(ag_psql main -d dst -U rs_bot -Atc "BEGIN; SET LOCAL agentguard.token = '$tok'; DROP TABLE public.t; COMMIT;" 2>&1)" ||
     ag_fail "the restored request's token was refused: $out"
 [[ "$(ag_psql main -d dst -Atc "SELECT to_regclass('public.t') IS NULL")" == t ]] || ag_fail "the table is still there"
