@@ -360,8 +360,8 @@ SELECT throws_ok('SELECT agentguard.grant_token(session_user::regrole, ''DROP TA
 SELECT agentguard.grant_token(session_user::regrole, '  DROP TABLE ag_ap1.granted_t  -- by hand
 ;') AS g_tok \gset
 SELECT split_part(:'g_tok', '_', 2)::bigint AS g_tid \gset
-SELECT results_eq(format('SELECT request_id IS NULL, object_oids IS NULL, statement_hash = sha256(convert_to(''DROP TABLE ag_ap1.granted_t'', ''UTF8'')) FROM agentguard.token_store WHERE id = %s', :g_tid),
-                  $$ VALUES (true, true, true) $$, 'grant_token binds the normalised text, no request, no objects');
+SELECT results_eq(format('SELECT request_id IS NULL, object_oids = ARRAY[''ag_ap1.granted_t''::regclass::oid], statement_hash = sha256(convert_to(''DROP TABLE ag_ap1.granted_t'', ''UTF8'')) FROM agentguard.token_store WHERE id = %s', :g_tid),
+                  $$ VALUES (true, true, true) $$, 'grant_token binds the normalised text and the objects it resolves, no request');
 SELECT agentguard.grant_token(session_user::regrole, 'ALTER ROLE ag_ap_nobody PASSWORD ''hunter2secret''') AS pw_tok \gset
 SELECT is((SELECT count(*)::int FROM agentguard.token_store WHERE statement LIKE '%hunter2secret%'), 0,
           'the password in a granted statement is redacted');
