@@ -62,7 +62,7 @@ check_token(char **newval, void **extra, GucSource source)
 		return true;
 	if (strlen(v) >= kMaxTokenLength)
 		v = "";					/* longer than any token: never honoured */
-	strlcpy(token_set_value, v, sizeof(token_set_value));
+	snprintf(token_set_value, sizeof(token_set_value), "%s", v);
 	token_from_connection = source == PGC_S_CLIENT;
 	token_set_lxid = token_from_connection ? InvalidLocalTransactionId : AG_MY_LXID;
 	return true;

@@ -340,7 +340,7 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		counts.approved_token = token_id;
 		counts.approved_relid = relid;
 		counts.approved_op = op;
-		strlcpy(counts.approved_reason, reason != nullptr ? reason : "", sizeof(counts.approved_reason));
+		snprintf(counts.approved_reason, sizeof(counts.approved_reason), "%s", reason != nullptr ? reason : "");
 		return true;
 	}
 	memset(&ic, 0, sizeof(ic));
