@@ -19,6 +19,7 @@
 #include "pg/audit_chain.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 
 namespace agentguard {
 

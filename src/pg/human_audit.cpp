@@ -23,6 +23,7 @@
 #include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 
 namespace agentguard {

@@ -36,6 +36,7 @@
 #include "core/row_budget.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
+#include "pg/names.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
@@ -268,17 +269,6 @@ operation_name(CmdType op)
 	}
 }
 
-static char *
-qualified_name(Oid relid)
-{
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
-
-	if (nsp == nullptr || rel == nullptr)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", quote_identifier(nsp), quote_identifier(rel));
-}
-
 /* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
  * agent knows what stopped it and a human knows what to change. */
 static char *
@@ -349,7 +339,7 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(qualified_name(relid));
+	ic.objects = list_make1(relation_display_name(relid));
 	ic.object_oids = list_make1_oid(relid);
 	ic.reason = reason;
 	ic.rows_affected = rows;
@@ -373,7 +363,7 @@ report_approved(void)
 	ic.decision = DECISION_APPROVED;
 	ic.command = operation_name(counts.approved_op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(qualified_name(counts.approved_relid));
+	ic.objects = list_make1(relation_display_name(counts.approved_relid));
 	ic.object_oids = list_make1_oid(counts.approved_relid);
 	ic.reason = pstrdup(counts.approved_reason);
 	ic.rows_affected = n;
