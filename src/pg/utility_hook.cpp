@@ -222,8 +222,9 @@ run_utility(const UtilityArgs *args)
 	PG_END_TRY();
 
 	/* The approvers' trail: a human changed an agentguard.* setting (guarded sessions never get here). */
-	if (unlikely(is_guard_setting_statement(pstmt->utilityStmt)) && internal_depth == 0)
-		record_setting_change(pstmt->utilityStmt, queryString, pstmt->stmt_location, pstmt->stmt_len);
+	if (unlikely(is_guard_setting_statement(args->parsetree)) && internal_depth == 0)
+		record_setting_change(args->parsetree, args->query_string, args->pstmt->stmt_location,
+							  args->pstmt->stmt_len);
 }
 
 static void
