@@ -361,8 +361,16 @@ token_request_id(int64 token_id)
 	volatile int64 request_id = 0;
 	OwnerSql	os;
 
+	volatile bool pushed = false;
+
 	if (token_id <= 0 || !OidIsValid(extension_owner()))
 		return 0;
+	/* Called where a statement ends, possibly after its snapshot was released. */
+	if (!ActiveSnapshotSet())
+	{
+		PushActiveSnapshot(GetTransactionSnapshot());
+		pushed = true;
+	}
 	owner_sql_begin(&os);
 	PG_TRY();
 	{
@@ -384,6 +392,8 @@ token_request_id(int64 token_id)
 	}
 	PG_END_TRY();
 	owner_sql_end(&os);
+	if (pushed)
+		PopActiveSnapshot();
 	return request_id;
 }
 
