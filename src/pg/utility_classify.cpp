@@ -317,6 +317,12 @@ create_schema(Node *n, Verdict *v)
 		mark_self(v, kReasonSchema);
 }
 
+static void
+reassign_owned_objects(Node *n, Verdict *v)
+{
+	add_role_specs(v, castNode(ReassignOwnedStmt, n)->roles);
+}
+
 /* ---------- the table ---------- */
 
 enum class Effect : uint8
@@ -362,6 +368,7 @@ static const ClassifyRule kRules[] = {
 	{T_GrantStmt, Effect::None, nullptr, classify_grant},
 	{T_AlterDefaultPrivilegesStmt, Effect::None, nullptr, classify_default_privileges},
 	{T_AlterOwnerStmt, Effect::DestructiveShared, kReasonOwner, alter_owner_object},
+	{T_ReassignOwnedStmt, Effect::DestructiveShared, kReasonOwner, reassign_owned_objects},
 	/* files, programs, libraries, extensions */
 	{T_AlterSystemStmt, Effect::Self, "agents may not run ALTER SYSTEM", nullptr},
 	{T_LoadStmt, Effect::Self, "agents may not load libraries", load_object},

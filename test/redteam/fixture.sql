@@ -43,7 +43,6 @@ INSERT INTO app.events SELECT g, DATE '2024-06-01' + g, 'e' FROM generate_series
 INSERT INTO app.notes SELECT g, 'n' FROM generate_series(1, 50) g;
 INSERT INTO app.notes_archive SELECT g, 'old' FROM generate_series(51, 120) g;
 INSERT INTO app.ledger SELECT g, g FROM generate_series(1, 100) g;
-SELECT setval('app.invoice_no', 500);
 -- The application's safety nets: an append-only ledger, and a rule that keeps a log of every change.
 CREATE FUNCTION app.forbid_delete() RETURNS trigger LANGUAGE plpgsql AS
 $$ BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$;
@@ -54,9 +53,10 @@ CREATE RULE ledger_log AS ON INSERT TO app.ledger DO ALSO
 CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE amount > 100;
 CREATE MATERIALIZED VIEW app.order_totals AS
     SELECT customer_id, sum(amount) AS total FROM app.orders GROUP BY customer_id;
+RESET ROLE;
 GRANT SELECT ON ALL TABLES IN SCHEMA app TO rt_human;
 GRANT INSERT, UPDATE, DELETE ON app.orders TO rt_human;
-RESET ROLE;
+SELECT setval('app.invoice_no', 500);
 
 -- Large objects of the agent (lo_unlink needs ownership).
 SELECT lo_from_bytea(1001, convert_to('contract one', 'UTF8'));
