@@ -85,7 +85,8 @@ std::string hint_text(const Event& ev)
                kDoNotRephrase;
     if (ev.request_id > 0 && !ev.read_only)
         return "An approver can run: SELECT agentguard.approve(" + std::to_string(ev.request_id) +
-               "); then run the same statement again after SET agentguard.token = '<token>'. " +
+               "); then run the same statement again as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; "
+               "COMMIT; " +
                kDoNotRephrase;
     return std::string("Ask a human to approve it with agentguard.grant_token(). ") + kDoNotRephrase;
 }

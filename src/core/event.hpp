@@ -52,8 +52,9 @@ struct ErrorText {
 //   "Nothing was changed. Agents may not alter pg_agentguard itself."; read_only: no request id sentence.
 // detail (warned): "agentguard.mode is warn, so the statement runs." plus " Rows changed: N." when rows_affected >= 0.
 // hint (blocked, approvable, extension present, request_id > 0):
-//   "An approver can run: SELECT agentguard.approve(42); then run the same statement again after
-//    SET agentguard.token = '<token>'. Do not rephrase the statement to get around the guard."
+//   "An approver can run: SELECT agentguard.approve(42); then run the same statement again
+//    as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; Do not rephrase the statement to
+//    get around the guard." (the form that is safe behind transaction-pooling connection poolers)
 // hint (self-protection): "No approval can allow this. Do not try to get around the guard; ask a human instead."
 // hint (extension missing): "pg_agentguard is not installed in database \"x\", so this cannot be approved here;
 //   a DBA can run CREATE EXTENSION pg_agentguard. Do not rephrase the statement to get around the guard."

@@ -43,6 +43,7 @@ PGDLLEXPORT void ag_audit_writer_main(Datum arg);
 #include <cstring>
 
 #include "core/record.hpp"
+#include "pg/audit_chain.hpp"
 #include "pg/audit_queue.hpp"
 #include "pg/audit_worker.hpp"
 #include "pg/identity.hpp"
@@ -128,7 +129,17 @@ start_writer(Oid dboid, BackgroundWorkerHandle **handle)
 	w.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(w.bgw_library_name, BGW_MAXLEN, AG_LIBRARY);
 	snprintf(w.bgw_function_name, BGW_MAXLEN, "ag_audit_writer_main");
-	snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %u", dboid);
+	/* The process title names the database (pg_database is shared: readable without a connection). */
+	StartTransactionCommand();
+	{
+		char	   *dbname = get_database_name(dboid);
+
+		if (dbname != nullptr)
+			snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %s", dbname);
+		else
+			snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %u", dboid);
+	}
+	CommitTransactionCommand();
 	snprintf(w.bgw_type, BGW_MAXLEN, "pg_agentguard audit writer");
 	w.bgw_main_arg = ObjectIdGetDatum(dboid);
 	w.bgw_notify_pid = MyProcPid;
@@ -350,10 +361,10 @@ static SPIPlanPtr request_plan = nullptr;
 static const char *const kAuditInsert =
 	"INSERT INTO agentguard.audit_log (logged_at, database, session_role, \"current_role\", "
 	"application_name, client_addr, backend_pid, command, statement, objects, decision, reason, "
-	"rows_affected, request_id, token_id) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-static Oid	kAuditTypes[15] = {TIMESTAMPTZOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INETOID, INT4OID,
-	TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
+	"rows_affected, request_id, token_id, prev_hash, row_hash) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+static Oid	kAuditTypes[17] = {TIMESTAMPTZOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INETOID, INT4OID,
+	TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, BYTEAOID, BYTEAOID};
 
 static const char *const kRequestInsert =
 	"INSERT INTO agentguard.requests (id, requested_at, agent, agent_oid, database_oid, command, "
@@ -436,8 +447,8 @@ decision_text(int decision)
 static void
 insert_record(const PlainRecord *r)
 {
-	Datum		v[15];
-	char		nulls[15];
+	Datum		v[17];
+	char		nulls[17];
 	int			rc;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -468,6 +479,7 @@ insert_record(const PlainRecord *r)
 	v[14] = Int64GetDatum(r->token_id);
 	if (r->token_id <= 0)
 		nulls[14] = 'n';
+	audit_chain_link(v, nulls, false, &v[15], &v[16]);	/* tamper evidence, audit_chain.cpp */
 	rc = SPI_execute_plan(audit_plan, v, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "pg_agentguard: inserting into agentguard.audit_log failed: %s", SPI_result_code_string(rc));
@@ -566,7 +578,7 @@ write_batch(PlainRecord *recs, int n, BatchCounts *counts)
 			else
 			{
 				if (audit_plan == nullptr)
-					audit_plan = keep_plan(kAuditInsert, 15, kAuditTypes);
+					audit_plan = keep_plan(kAuditInsert, 17, kAuditTypes);
 				if (request_plan == nullptr)
 					request_plan = keep_plan(kRequestInsert, 11, kRequestTypes);
 				for (int i = 0; i < n; i++)

@@ -33,8 +33,10 @@
 #include "pg/guc.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/approval_scope.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 
 namespace agentguard {
@@ -47,8 +49,26 @@ static const int kRecordWaitMillis = 2000;
 static const int kRecordPollMillis = 50;
 
 static const char *const kSelectRequest =
-	"SELECT status, database_oid, decided_by, decided_at "
+	"SELECT status, database_oid, decided_by, decided_at, "
+	"requested_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $2) "
+	"OPERATOR(pg_catalog.<=) pg_catalog.now() AS expired "
 	"FROM agentguard.requests WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
+
+/*
+ * A request restored by pg_restore into another database (or another cluster) carries the OIDs of the
+ * database it was dumped from: its database, agent and objects are bound again by name, the names it
+ * recorded. pg_upgrade keeps database, role and relation OIDs, so it never needs this. A request whose
+ * objects cannot all be found by name any more cannot be approved.
+ */
+static const char *const kRebindRequest =
+	"UPDATE agentguard.requests r SET database_oid = $2, "
+	"agent_oid = (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) r.agent), "
+	"object_oids = CASE WHEN r.object_oids IS NULL THEN NULL ELSE "
+	"ARRAY(SELECT pg_catalog.to_regclass(o)::pg_catalog.oid FROM pg_catalog.unnest(r.objects) o) END "
+	"WHERE r.id OPERATOR(pg_catalog.=) $1 "
+	"RETURNING agent_oid IS NOT NULL AND (object_oids IS NULL OR "
+	"(pg_catalog.array_position(object_oids, NULL) IS NULL AND "
+	"pg_catalog.cardinality(object_oids) OPERATOR(pg_catalog.=) pg_catalog.cardinality(objects)))";
 
 static const char *const kSequenceState =
 	"SELECT last_value, is_called FROM agentguard.request_id_seq";
@@ -285,19 +305,20 @@ last_issued_request_id(void)
 static void
 lock_pending_request(int64 id)
 {
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(id)};
+	Oid			argtypes[2] = {INT8OID, FLOAT8OID};
+	Datum		args[2] = {Int64GetDatum(id), Float8GetDatum((double) guc_request_ttl)};
 	int			waited = 0;
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
 	char	   *status;
 	Oid			dboid;
+	bool		expired;
 
 	for (;;)
 	{
 		/* In READ COMMITTED every SPI query takes a new snapshot: a row committed meanwhile is seen. */
-		if (SPI_execute_with_args(kSelectRequest, 1, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(kSelectRequest, 2, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
 		if (SPI_processed == 1)
 			break;
@@ -323,10 +344,30 @@ lock_pending_request(int64 id)
 	desc = SPI_tuptable->tupdesc;
 	status = SPI_getvalue(row, desc, 1);
 	dboid = DatumGetObjectId(SPI_getbinval(row, desc, 2, &isnull));
-	if (dboid != MyDatabaseId)
+	expired = DatumGetBool(SPI_getbinval(row, desc, 5, &isnull));
+	if (status != nullptr && strcmp(status, "pending") == 0 && expired)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("request " INT64_FORMAT " belongs to another database", id)));
+				 errmsg("request " INT64_FORMAT " has expired", id),
+				 errdetail("It was not decided within agentguard.request_ttl (%s).",
+						   GetConfigOptionByName("agentguard.request_ttl", nullptr, false)),
+				 errhint("The agent gets a new request by running the statement again.")));
+	if (status != nullptr && strcmp(status, "pending") == 0 && dboid != MyDatabaseId)
+	{
+		Oid			rtypes[2] = {INT8OID, OIDOID};
+		Datum		rargs[2] = {Int64GetDatum(id), ObjectIdGetDatum(MyDatabaseId)};
+
+		if (SPI_execute_with_args(kRebindRequest, 2, rtypes, rargs, nullptr, false, 0) !=
+			SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
+			elog(ERROR, "pg_agentguard: binding restored request " INT64_FORMAT " failed", id);
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("request " INT64_FORMAT " was recorded in another database and its agent or objects cannot be found here by name", id),
+					 errhint("Deny it; the agent gets a new request by running the statement again.")));
+		ereport(NOTICE,
+				(errmsg("request " INT64_FORMAT " was recorded before a restore; its agent and objects were bound again by name", id)));
+	}
 	if (status == nullptr || strcmp(status, "pending") != 0)
 	{
 		char	   *by = SPI_getvalue(row, desc, 3);
@@ -393,6 +434,97 @@ approve_in_store(ApproveArgs *a)
 		elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " approved failed", a->request_id);
 }
 
+static void
+approve_body(void *arg)
+{
+	approve_in_store(static_cast<ApproveArgs *>(arg));
+}
+
+static void
+approve_wipe(void *arg)
+{
+	explicit_bzero(static_cast<ApproveArgs *>(arg)->secret, sizeof(Secret));
+}
+
+/* deny(): marks a pending request denied. */
+struct DenyArgs
+{
+	int64		request_id;
+	Datum		args[3];
+	char		nulls[3];
+};
+
+static void
+deny_body(void *arg)
+{
+	DenyArgs   *d = static_cast<DenyArgs *>(arg);
+	Oid			types[3] = {INT8OID, NAMEOID, TEXTOID};
+
+	lock_pending_request(d->request_id);
+	if (SPI_execute_with_args(kMarkDenied, 3, types, d->args, d->nulls, false, 0) != SPI_OK_UPDATE ||
+		SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " denied failed", d->request_id);
+}
+
+/* grant_token(): stores a token for a statement. */
+struct GrantArgs
+{
+	Datum		args[10];
+	Secret	   *secret;
+	int64		token_id;		/* out */
+};
+
+static void
+grant_body(void *arg)
+{
+	GrantArgs  *g = static_cast<GrantArgs *>(arg);
+	Oid			types[10] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID,
+		OIDARRAYOID};
+	bool		isnull;
+
+	if (SPI_execute_with_args(kInsertGrantedToken, 10, types, g->args, nullptr, false, 0) !=
+		SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: storing the token failed");
+	g->token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+grant_wipe(void *arg)
+{
+	explicit_bzero(static_cast<GrantArgs *>(arg)->secret, sizeof(Secret));
+}
+
+/* revoke_token(): revokes a token unless it already is. */
+struct RevokeArgs
+{
+	int64		token_id;
+	bool		found;			/* out */
+	bool		was_active;		/* out */
+	bool		was_revoked;	/* out */
+};
+
+static void
+revoke_body(void *arg)
+{
+	RevokeArgs *r = static_cast<RevokeArgs *>(arg);
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(r->token_id)};
+	bool		isnull;
+
+	/* FOR UPDATE: waits for an agent's transaction that is consuming a use right now, then sees
+	 * whether that use was committed. */
+	if (SPI_execute_with_args(kSelectTokenState, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pg_agentguard: reading the token store failed");
+	r->found = SPI_processed == 1;
+	if (!r->found)
+		return;
+	r->was_revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	r->was_active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (!r->was_revoked &&
+		SPI_execute_with_args(kRevoke, 1, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "pg_agentguard: revoking token " INT64_FORMAT " failed", r->token_id);
+}
+
 }  // namespace agentguard
 
 using namespace agentguard;
@@ -414,7 +546,6 @@ agentguard_approve(PG_FUNCTION_ARGS)
 {
 	ApproveArgs a;
 	Secret		secret;
-	OwnerSql	os;
 
 	require_approver("approve");
 	require_arg(fcinfo, 0, "request_id");
@@ -430,65 +561,61 @@ agentguard_approve(PG_FUNCTION_ARGS)
 	a.token_id = 0;
 	make_secret(&secret);
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		approve_in_store(&a);
-}
-	PG_CATCH();
-	{
-		explicit_bzero(&secret, sizeof(secret));
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(approve_body, approve_wipe, &a);
 
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "approve";
+		h.command = "agentguard.approve";
+		h.reason = psprintf("approved request " INT64_FORMAT " with token " INT64_FORMAT ": %d use%s, valid until %s",
+							a.request_id, a.token_id, a.uses, a.uses == 1 ? "" : "s",
+							timestamptz_to_str(a.expires));
+		h.rows_affected = -1;
+		h.request_id = a.request_id;
+		h.token_id = a.token_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_TEXT_P(token_text(a.token_id, &secret));
 }
 
 Datum
 agentguard_deny(PG_FUNCTION_ARGS)
 {
-	int64		request_id;
-	const char *approver;
-	Oid			types[3] = {INT8OID, NAMEOID, TEXTOID};
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	OwnerSql	os;
+	DenyArgs	d;
 
 	require_approver("deny");
 	require_arg(fcinfo, 0, "request_id");
-	request_id = PG_GETARG_INT64(0);
-	require_positive_id(request_id, "request_id");
-	approver = caller_name();
+	d.request_id = PG_GETARG_INT64(0);
+	require_positive_id(d.request_id, "request_id");
 
-	args[0] = Int64GetDatum(request_id);
-	args[1] = name_datum(approver);
+	d.args[0] = Int64GetDatum(d.request_id);
+	d.args[1] = name_datum(caller_name());
+	d.nulls[0] = d.nulls[1] = d.nulls[2] = ' ';
 	if (PG_ARGISNULL(1))
 	{
-		args[2] = (Datum) 0;
-		nulls[2] = 'n';
+		d.args[2] = (Datum) 0;
+		d.nulls[2] = 'n';
 	}
 	else
-		args[2] = PointerGetDatum(PG_GETARG_TEXT_PP(1));
+		d.args[2] = PointerGetDatum(PG_GETARG_TEXT_PP(1));
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		lock_pending_request(request_id);
-		if (SPI_execute_with_args(kMarkDenied, 3, types, args, nulls, false, 0) != SPI_OK_UPDATE ||
-			SPI_processed != 1)
-			elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " denied failed", request_id);
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(deny_body, nullptr, &d);
 
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "deny";
+		h.command = "agentguard.deny";
+		h.reason = PG_ARGISNULL(1)
+			? psprintf("denied request " INT64_FORMAT, d.request_id)
+			: psprintf("denied request " INT64_FORMAT ": %s", d.request_id, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+		h.rows_affected = -1;
+		h.request_id = d.request_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_VOID();
 }
 
@@ -505,13 +632,8 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	int32		uses;
 	Secret		secret;
 	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
-	Oid			types[10] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID,
-		OIDARRAYOID};
-	Datum		args[10];
+	GrantArgs	g;
 	List	   *objects;
-	int64		token_id = 0;
-	bool		isnull;
-	OwnerSql	os;
 	LexOptions	lex;
 
 	require_approver("grant_token");
@@ -565,86 +687,69 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	sha256_of(normalized, strlen(normalized), statement_digest);
 	make_secret(&secret);
 
-	args[0] = name_datum(agent_name);
-	args[1] = ObjectIdGetDatum(agent);
-	args[2] = ObjectIdGetDatum(MyDatabaseId);
-	args[3] = CStringGetTextDatum(redacted);
-	args[4] = PointerGetDatum(digest_bytea(statement_digest));
-	args[5] = PointerGetDatum(digest_bytea(secret.digest));
-	args[6] = name_datum(caller_name());
-	args[7] = TimestampTzGetDatum(expires);
-	args[8] = Int32GetDatum(uses);
-	args[9] = oid_array_datum(objects);
+	g.args[0] = name_datum(agent_name);
+	g.args[1] = ObjectIdGetDatum(agent);
+	g.args[2] = ObjectIdGetDatum(MyDatabaseId);
+	g.args[3] = CStringGetTextDatum(redacted);
+	g.args[4] = PointerGetDatum(digest_bytea(statement_digest));
+	g.args[5] = PointerGetDatum(digest_bytea(secret.digest));
+	g.args[6] = name_datum(caller_name());
+	g.args[7] = TimestampTzGetDatum(expires);
+	g.args[8] = Int32GetDatum(uses);
+	g.args[9] = oid_array_datum(objects);
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(kInsertGrantedToken, 10, types, args, nullptr, false, 0) !=
-			SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-			elog(ERROR, "pg_agentguard: storing the token failed");
-		token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	PG_CATCH();
-	{
-		explicit_bzero(&secret, sizeof(secret));
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	g.secret = &secret;
+	g.token_id = 0;
 
-	PG_RETURN_TEXT_P(token_text(token_id, &secret));
+	owner_sql_run(grant_body, grant_wipe, &g);
+
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "grant_token";
+		h.command = "agentguard.grant_token";
+		h.objects = list_make1(agent_name);
+		h.reason = psprintf("granted token " INT64_FORMAT " to role %s: %d use%s, valid until %s", g.token_id,
+							agent_name, uses, uses == 1 ? "" : "s", timestamptz_to_str(expires));
+		h.rows_affected = -1;
+		h.token_id = g.token_id;
+		record_human_action(&h);
+	}
+	PG_RETURN_TEXT_P(token_text(g.token_id, &secret));
 }
 
 Datum
 agentguard_revoke_token(PG_FUNCTION_ARGS)
 {
-	int64		token_id;
-	Oid			types[1] = {INT8OID};
-	Datum		args[1];
-	bool		found = false;
-	bool		was_active = false;
-	bool		was_revoked = false;
-	bool		isnull;
-	OwnerSql	os;
+	RevokeArgs	r;
 
 	require_approver("revoke_token");
 	require_arg(fcinfo, 0, "token_id");
-	token_id = PG_GETARG_INT64(0);
-	require_positive_id(token_id, "token_id");
-	args[0] = Int64GetDatum(token_id);
+	r.token_id = PG_GETARG_INT64(0);
+	require_positive_id(r.token_id, "token_id");
+	r.found = r.was_active = r.was_revoked = false;
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		/* FOR UPDATE: waits for an agent's transaction that is consuming a use right now, then sees
-		 * whether that use was committed. */
-		if (SPI_execute_with_args(kSelectTokenState, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "pg_agentguard: reading the token store failed");
-		found = SPI_processed == 1;
-		if (found)
-		{
-			was_revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			was_active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-			if (!was_revoked &&
-				SPI_execute_with_args(kRevoke, 1, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "pg_agentguard: revoking token " INT64_FORMAT " failed", token_id);
-		}
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(revoke_body, nullptr, &r);
 
-	if (!found)
+	if (!r.found)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("token " INT64_FORMAT " does not exist", token_id),
+				 errmsg("token " INT64_FORMAT " does not exist", r.token_id),
 				 errhint("agentguard.tokens lists the tokens.")));
-	PG_RETURN_BOOL(was_active);
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "revoke_token";
+		h.command = "agentguard.revoke_token";
+		h.reason = psprintf("revoked token " INT64_FORMAT "%s", r.token_id,
+							r.was_revoked ? " (it was revoked already)" : r.was_active ? "" : " (it was no longer usable)");
+		h.rows_affected = -1;
+		h.token_id = r.token_id;
+		record_human_action(&h);
+	}
+	PG_RETURN_BOOL(r.was_active);
 }
 
 }  // extern "C"
