@@ -106,3 +106,38 @@ REVOKE ALL ON FUNCTION agentguard.verify_audit(), agentguard.purge_audit(interva
 GRANT EXECUTE ON FUNCTION agentguard.verify_audit() TO agentguard_approver, pg_monitor;
 GRANT EXECUTE ON FUNCTION agentguard.purge_audit(interval) TO agentguard_approver;
 GRANT EXECUTE ON FUNCTION agentguard.library_loaded(), agentguard.request_ttl() TO PUBLIC;
+
+-- ---------------------------------------------------------------------------------------------------
+-- Monitoring in one row (SPEC §6): whether the library is loaded, the library's and the extension's
+-- versions, the mode in force, the audit workers and the queue. PL/pgSQL so that it still answers when
+-- the library is not loaded: then library_loaded is false and the library's columns are NULL.
+CREATE FUNCTION agentguard.library_version() RETURNS text
+    LANGUAGE C STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME', 'ag_library_version';
+
+CREATE FUNCTION agentguard.status(
+    OUT library_loaded boolean, OUT library_version text, OUT extension_version text, OUT mode text,
+    OUT launcher_pid integer, OUT writers integer, OUT queue_pending bigint, OUT queue_overflowed bigint,
+    OUT write_failures bigint)
+RETURNS record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    library_loaded := agentguard.library_loaded();
+    SELECT e.extversion INTO extension_version FROM pg_catalog.pg_extension e
+     WHERE e.extname OPERATOR(pg_catalog.=) 'pg_agentguard';
+    IF NOT library_loaded THEN
+        RETURN;
+    END IF;
+    library_version := agentguard.library_version();
+    mode := pg_catalog.current_setting('agentguard.mode');
+    SELECT q.launcher_pid, q.writers, q.pending, q.overflowed, q.write_failures
+      INTO launcher_pid, writers, queue_pending, queue_overflowed, write_failures
+      FROM agentguard.queue_stats() AS q;
+END
+$$;
+COMMENT ON FUNCTION agentguard.status() IS
+    'library loaded, versions, mode, audit workers and queue, for monitoring';
+REVOKE ALL ON FUNCTION agentguard.status(), agentguard.library_version() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION agentguard.status(), agentguard.library_version() TO pg_monitor, agentguard_approver;

@@ -15,6 +15,8 @@ extern "C" {
 PG_MODULE_MAGIC;
 
 PGDLLEXPORT void _PG_init(void);
+PGDLLEXPORT Datum ag_library_version(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(ag_library_version);
 }
 
 #include "pg/agent_code.hpp"
@@ -50,4 +52,13 @@ _PG_init(void)
 			(errmsg("pg_agentguard %s loaded: agentguard.mode = %s", AG_LIBRARY_VERSION,
 					GetConfigOption("agentguard.mode", false, false)),
 			 errdetail("Agents' destructive statements are guarded in every database of this cluster.")));
+}
+
+/* agentguard.status() reports the version of the library the server runs, which can differ from the
+ * extension's version in a database that has not run ALTER EXTENSION ... UPDATE yet. */
+extern "C" Datum
+ag_library_version(PG_FUNCTION_ARGS)
+{
+	(void) fcinfo;
+	PG_RETURN_TEXT_P(cstring_to_text(AG_LIBRARY_VERSION));
 }
