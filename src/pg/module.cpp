@@ -19,6 +19,7 @@ PGDLLEXPORT void _PG_init(void);
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/request_ids.hpp"
 
 extern "C" void
 _PG_init(void)
@@ -39,5 +40,6 @@ _PG_init(void)
 	agentguard::install_xact_callbacks();
 	agentguard::install_executor_hooks();
 	agentguard::audit_queue_init();
+	agentguard::request_ids_init();
 	agentguard::audit_worker_register();
 }

@@ -26,11 +26,13 @@
 
 #include "core/text.hpp"
 #include "core/token.hpp"
+#include "pg/audit_write.hpp"
 #include "pg/guc.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
+#include "pg/request_ids.hpp"
 
 namespace agentguard {
 
@@ -44,9 +46,6 @@ static const int kRecordPollMillis = 50;
 static const char *const kSelectRequest =
 	"SELECT status, database_oid, decided_by, decided_at "
 	"FROM agentguard.requests WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
-
-static const char *const kSequenceState =
-	"SELECT last_value, is_called FROM agentguard.request_id_seq";
 
 static const char *const kInsertApprovedToken =
 	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
@@ -243,21 +242,6 @@ token_text(int64 token_id, Secret *s)
 
 /* ---------- requests ---------- */
 
-/* Highest request id ever handed out in this database (the sequence is not transactional). */
-static int64
-last_issued_request_id(void)
-{
-	bool		isnull;
-	int64		last;
-	bool		called;
-
-	if (SPI_execute(kSequenceState, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "pg_agentguard: reading agentguard.request_id_seq failed");
-	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	return called ? last : last - 1;
-}
-
 /*
  * Inside owner_sql: finds and locks the pending request id, waiting briefly for the audit worker when
  * the id was issued but its row is not written yet. Errors for anything but a pending request.
@@ -274,18 +258,42 @@ lock_pending_request(int64 id)
 	char	   *status;
 	Oid			dboid;
 
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("requests cannot be decided on a standby"),
+				 errdetail("This server is in recovery: nothing can be written here."),
+				 errhint("Run it on the primary server.")));
+	/* Records of this database still in the queue are written now, in this transaction: a request
+	 * whose agent has received its error is always found. */
+	audit_flush_own_database();
 	for (;;)
 	{
+		Oid			owner_db;
+
 		/* In READ COMMITTED every SPI query takes a new snapshot: a row committed meanwhile is seen. */
 		if (SPI_execute_with_args(kSelectRequest, 1, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
 		if (SPI_processed == 1)
 			break;
-		if (id > last_issued_request_id())
+		owner_db = request_ids_database(id);
+		if (OidIsValid(owner_db) && owner_db != MyDatabaseId)
+		{
+			char	   *dbname = get_database_name(owner_db);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("request " INT64_FORMAT " belongs to database \"%s\", not to this one", id,
+							dbname != nullptr ? dbname : "(dropped)"),
+					 errdetail("Nothing was approved or denied."),
+					 dbname != nullptr ? errhint("Connect to database \"%s\" and run it there.", dbname) : 0));
+		}
+		if (id > request_ids_issued_max() || !OidIsValid(owner_db))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("request " INT64_FORMAT " does not exist", id),
-					 errhint("agentguard.pending lists the requests awaiting a decision.")));
+					 errmsg("request " INT64_FORMAT " does not exist in this database", id),
+					 errhint("Request ids are unique in the cluster; the agent's error names the database of its request. agentguard.pending lists the requests awaiting a decision here.")));
+		/* Ours, and a writer is committing it right now. */
 		if (waited >= kRecordWaitMillis || IsolationUsesXactSnapshot())
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

@@ -16,6 +16,7 @@
 #include "pg/pg_headers.hpp"
 
 #include "core/policy.hpp"
+#include "pg/audit_queue.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -693,6 +694,9 @@ agentguard_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool read
 		judge_utility(pstmt, queryString, &frame);
 	else
 		frame.drops = DROPS_ALLOWED;
+
+	/* DROP/ALTER DATABASE, CREATE DATABASE ... TEMPLATE: the audit writers leave that database first. */
+	audit_before_database_ddl(pstmt->utilityStmt);
 
 	innermost_frame = &frame;
 	PG_TRY();
