@@ -335,7 +335,8 @@ permanent_failure(int sqlerrcode)
  * committed and *sqlerrcode says why (the error is logged when log_it).
  */
 static bool
-write_transaction(PlainRecord *recs, int n, WriteCounts *counts, int *sqlerrcode, bool log_it)
+write_transaction(PlainRecord *recs, int n, WriteCounts *counts, int *sqlerrcode, bool log_it,
+				  bool repair = false)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	volatile bool ok = false;
@@ -349,6 +350,8 @@ write_transaction(PlainRecord *recs, int n, WriteCounts *counts, int *sqlerrcode
 			elog(ERROR, "pg_agentguard: SPI_connect failed");
 		PushActiveSnapshot(GetTransactionSnapshot());
 		pgstat_report_activity(STATE_RUNNING, "pg_agentguard: writing audit records");
+		if (repair)
+			audit_repair_identity();
 		audit_insert_records(recs, n, &local);
 		SPI_finish();
 		PopActiveSnapshot();
@@ -412,7 +415,8 @@ process_batch(const QueueTaken *taken, int n, MemoryContext batch_cxt)
 					(errmsg("pg_agentguard: skipping a corrupt audit record of %u bytes", taken[i].len)));
 		}
 
-	if (!write_transaction(recs, n, &counts, &code, failed_attempts == 0 && n == 1))
+	if (!write_transaction(recs, n, &counts, &code, failed_attempts == 0 && n == 1) &&
+		(code != ERRCODE_UNIQUE_VIOLATION || !write_transaction(recs, n, &counts, &code, false, true)))
 	{
 		if (n > 1 && permanent_failure(code))
 		{

@@ -261,6 +261,27 @@ insert_record(const PlainRecord *r)
 }
 
 
+/*
+ * The per-database sequence of version 1.0 no longer hands out request ids, but it is kept at or above
+ * every stored id: pg_dump carries it, so a restored database still tells the allocator where its ids
+ * end, and SQL that draws from it never collides with a request.
+ */
+static void
+keep_sequence_ahead(Oid nsp, int64 id)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(id)};
+
+	if (get_rel_relkind(get_relname_relid("request_id_seq", nsp)) != RELKIND_SEQUENCE)
+		return;
+	if (SPI_execute_with_args("SELECT pg_catalog.setval('agentguard.request_id_seq', $1) "
+							  "FROM agentguard.request_id_seq "
+							  "WHERE last_value OPERATOR(pg_catalog.<) $1 "
+							  "OR (NOT is_called AND last_value OPERATOR(pg_catalog.=) $1)",
+							  1, types, args, nullptr, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "pg_agentguard: advancing agentguard.request_id_seq failed");
+}
+
 void
 audit_insert_records(PlainRecord *recs, int n, WriteCounts *counts)
 {
@@ -300,13 +321,31 @@ audit_insert_records(PlainRecord *recs, int n, WriteCounts *counts)
 		audit_plan = keep_plan(kAuditInsert, 15, kAuditTypes);
 	if (request_plan == nullptr)
 		request_plan = keep_plan(kRequestInsert, 11, kRequestTypes);
+	int64		max_request = 0;
+
 	for (int i = 0; i < n; i++)
 	{
 		if (!recs[i].ok)
 			continue;
 		insert_record(&recs[i]);
 		counts->written++;
+		if (recs[i].decision == 0 && recs[i].approvable && recs[i].request_id > max_request)
+			max_request = recs[i].request_id;
 	}
+	if (max_request > 0)
+		keep_sequence_ahead(nsp, max_request);
+}
+
+void
+audit_repair_identity(void)
+{
+	if (!OidIsValid(get_extension_oid(AG_EXTENSION, true)))
+		return;
+	if (SPI_execute("SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('agentguard.audit_log', 'id'), "
+					"pg_catalog.max(id)) FROM agentguard.audit_log HAVING pg_catalog.max(id) IS NOT NULL",
+					false, 0) < 0)
+		elog(ERROR, "pg_agentguard: repairing the identity of agentguard.audit_log failed");
+	ereport(LOG, (errmsg("pg_agentguard: the identity sequence of agentguard.audit_log was behind its rows and has been moved past them")));
 }
 
 int64
@@ -317,7 +356,14 @@ audit_stored_max_request_id(void)
 
 	if (!OidIsValid(get_extension_oid(AG_EXTENSION, true)))
 		return 0;
-	if (SPI_execute("SELECT pg_catalog.max(id) FROM agentguard.requests", true, 1) == SPI_OK_SELECT &&
+	/* The old per-database sequence, while it exists, still counts: ids of version 1.0 came from it. */
+	Oid			nsp = get_namespace_oid(AG_SCHEMA, true);
+	bool		have_seq = OidIsValid(nsp) && get_rel_relkind(get_relname_relid("request_id_seq", nsp)) == RELKIND_SEQUENCE;
+
+	if (SPI_execute(have_seq
+					? "SELECT pg_catalog.max(id) FROM (SELECT pg_catalog.max(id) FROM agentguard.requests "
+					  "UNION ALL SELECT last_value FROM agentguard.request_id_seq) AS s(id)"
+					: "SELECT pg_catalog.max(id) FROM agentguard.requests", true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1)
 		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return isnull ? 0 : id;

@@ -58,6 +58,9 @@ PlainRecord *audit_decode(const QueueTaken *taken, int n);
  */
 void		audit_insert_records(PlainRecord *recs, int n, WriteCounts *counts);
 
+/* Moves the identity sequence of audit_log past its largest id (after someone reset it; SPI connected). */
+void		audit_repair_identity(void);
+
 /* The largest request id stored in this database (SPI connected); 0 when none or no extension. */
 int64		audit_stored_max_request_id(void);
 

@@ -195,11 +195,20 @@ request_ids_next(void)
 	}
 }
 
+/* Far beyond any id a cluster hands out: a floor above it comes from a tampered table or sequence. */
+#define AG_ID_FLOOR_SANE (INT64CONST(1) << 52)
+
 void
 request_ids_raise_floor(int64 floor)
 {
 	if (ids == nullptr || floor <= 0)
 		return;
+	if (floor >= AG_ID_FLOOR_SANE)
+	{
+		ereport(LOG,
+				(errmsg("pg_agentguard: ignoring an implausible request id " INT64_FORMAT " stored in this database", floor)));
+		return;
+	}
 	SpinLockAcquire(&ids->mutex);
 	if (ids->next <= floor)
 		ids->next = floor + 1;

@@ -582,6 +582,11 @@ classify(Node *parsetree, Verdict *v)
 		case T_IndexStmt:
 			check_relation_in_guard_schema(castNode(IndexStmt, parsetree)->relation, v);
 			break;
+		case T_LockStmt:
+			/* A lock on the guard's tables would stall the audit writers and approve(). */
+			foreach(lc, castNode(LockStmt, parsetree)->relations)
+				check_relation_in_guard_schema(castNode(RangeVar, lfirst(lc)), v);
+			break;
 		case T_AlterObjectSchemaStmt:
 			{
 				AlterObjectSchemaStmt *s = castNode(AlterObjectSchemaStmt, parsetree);
