@@ -51,8 +51,6 @@ namespace agentguard {
 #define AG_FULL_WAIT_MS 1000
 #define AG_TRANCHE "pg_agentguard_queue"
 #define AG_MAX_HOLDS 16
-#define AG_HOLD_MS 3000			/* a DBA operation keeps writers off its database this long */
-#define AG_LEAVE_WAIT_MS 1500	/* and waits at most this long for the writer to leave */
 
 #define AG_ENTRY_WRAP 0xFFFFFFFFu
 enum EntryState : uint32
@@ -719,72 +717,18 @@ audit_queue_count_restart(void)
 /* ---------------------------------------------------------------------------------------------------
  * DBA operations */
 
-/* The database a database-level statement needs to itself, InvalidOid for every other statement. */
-static Oid
-database_of_ddl(Node *stmt)
-{
-	const char *name = nullptr;
-
-	switch (nodeTag(stmt))
-	{
-		case T_DropdbStmt:
-			name = castNode(DropdbStmt, stmt)->dbname;
-			break;
-		case T_AlterDatabaseStmt:
-			name = castNode(AlterDatabaseStmt, stmt)->dbname;
-			break;
-		case T_RenameStmt:
-			if (castNode(RenameStmt, stmt)->renameType == OBJECT_DATABASE)
-				name = castNode(RenameStmt, stmt)->subname;
-			break;
-		case T_CreatedbStmt:
-			{
-				ListCell   *lc;
-
-				name = "template1";
-				foreach(lc, castNode(CreatedbStmt, stmt)->options)
-				{
-					DefElem    *d = lfirst_node(DefElem, lc);
-
-					if (strcmp(d->defname, "template") == 0 && d->arg != nullptr)
-						name = defGetString(d);
-				}
-				break;
-			}
-		default:
-			return InvalidOid;
-	}
-	return name != nullptr ? get_database_oid(name, true) : InvalidOid;
-}
-
 void
-audit_before_database_ddl(Node *utility_stmt)
+audit_queue_hold_database(Oid dboid, int ms)
 {
-	Oid			dboid;
-	TimestampTz start;
+	TimestampTz now = GetCurrentTimestamp();
 	int			free_hold = -1;
 
-	if (queue == nullptr || utility_stmt == nullptr)
+	if (queue == nullptr)
 		return;
-	switch (nodeTag(utility_stmt))
-	{
-		case T_DropdbStmt:
-		case T_AlterDatabaseStmt:
-		case T_RenameStmt:
-		case T_CreatedbStmt:
-			break;
-		default:
-			return;
-	}
-	dboid = database_of_ddl(utility_stmt);
-	if (!OidIsValid(dboid))
-		return;
-
-	start = GetCurrentTimestamp();
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
 	for (int i = 0; i < AG_MAX_HOLDS; i++)
 	{
-		if (queue->holds[i].dboid == dboid || queue->holds[i].until <= start)
+		if (queue->holds[i].dboid == dboid || queue->holds[i].until <= now)
 		{
 			if (free_hold < 0 || queue->holds[i].dboid == dboid)
 				free_hold = i;
@@ -793,33 +737,32 @@ audit_before_database_ddl(Node *utility_stmt)
 	if (free_hold < 0)
 		free_hold = 0;			/* all busy: the oldest operations are long done */
 	queue->holds[free_hold].dboid = dboid;
-	queue->holds[free_hold].until = TimestampTzPlusMilliseconds(start, AG_HOLD_MS);
+	queue->holds[free_hold].until = TimestampTzPlusMilliseconds(now, ms);
 	LWLockRelease(queue->lock);
+}
 
-	for (;;)
-	{
-		Latch	   *wake = nullptr;
-		bool		present = false;
+bool
+audit_queue_ask_to_leave(Oid dboid)
+{
+	Latch	   *wake[8];
+	int			nwake = 0;
+	bool		present = false;
 
-		LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-		for (int i = 0; i < queue->nslots; i++)
-			if (slots[i].pid != SLOT_FREE && slots[i].dboid == dboid)
-			{
-				present = true;
-				slots[i].leave = true;
-				wake = slots[i].latch;
-			}
-		LWLockRelease(queue->lock);
-		if (!present)
-			break;
-		if (wake != nullptr)
-			SetLatch(wake);
-		if (TimestampDifferenceExceeds(start, GetCurrentTimestamp(), AG_LEAVE_WAIT_MS))
-			break;				/* PostgreSQL's own wait and message take over */
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, 10L, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
-	}
+	if (queue == nullptr)
+		return false;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < queue->nslots; i++)
+		if (slots[i].pid != SLOT_FREE && slots[i].dboid == dboid)
+		{
+			present = true;
+			slots[i].leave = true;
+			if (slots[i].latch != nullptr && nwake < 8)
+				wake[nwake++] = slots[i].latch;
+		}
+	LWLockRelease(queue->lock);
+	for (int i = 0; i < nwake; i++)
+		SetLatch(wake[i]);
+	return present;
 }
 
 /* ---------------------------------------------------------------------------------------------------

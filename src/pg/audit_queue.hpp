@@ -101,7 +101,13 @@ uint64		audit_queue_discard_database(Oid dboid);
 /* A worker starts again after an abnormal exit. */
 void		audit_queue_count_restart(void);
 
-/* ---- DBA operations (utility hook) ---- */
+/* ---- DBA operations (audit_ddl.cpp, called from the utility hook) ---- */
+
+/* Keeps the launcher from starting writers for dboid for the next ms milliseconds. */
+void		audit_queue_hold_database(Oid dboid, int ms);
+
+/* Asks the writers of dboid to leave (flag and latch); false when none is there any more. */
+bool		audit_queue_ask_to_leave(Oid dboid);
 
 /*
  * Before DROP DATABASE, ALTER DATABASE (rename, options, tablespace) and CREATE DATABASE ... TEMPLATE:

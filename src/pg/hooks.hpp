@@ -22,6 +22,16 @@ enum DropPermission
  * DROPS_NONE with a NULL statement when no utility statement is running. */
 DropPermission current_drop_permission(const char **statement, const char **command);
 
+/* When a token allowed the innermost utility statement: the objects it covers (sorted), else NULL. */
+const Oid  *current_drop_scope(int *n);
+
+/*
+ * For grant_token: a destructive utility statement's reach, resolved with the current search_path (see
+ * approval_scope.hpp). Returns false for statements that are not destructive DDL. *unresolved counts
+ * named objects that do not exist.
+ */
+bool		utility_statement_reach(Node *parsetree, List **objects, List **oids, int *unresolved);
+
 void		install_utility_hook(void);
 void		install_object_access_hook(void);
 void		install_dml_protect_hook(void);
@@ -29,16 +39,6 @@ void		install_dml_protect_hook(void);
 /* A system catalog or a table of schema agentguard: agents may not write it at all. */
 bool		is_self_protected_relation(Oid relid);
 void		install_xact_callbacks(void);
-void		install_executor_hooks(void);
-
-/*
- * The top-level statement of the blast-radius guard (executor_hooks.cpp). Rows changed by everything a
- * statement runs (functions, triggers, foreign-key actions, DO, CALL, EXECUTE) count toward it. key
- * names the statement (its QueryDesc or utility PlannedStmt); at depth 0 a new key starts a new
- * statement, the same key continues it. leave(..., true) ends the statement when it was the outermost.
- * The executor hooks and executor_hooks.cpp's own ProcessUtility hook call these for guarded sessions.
- */
-void		statement_scope_enter(const void *key, const char *query, int location, int length);
-void		statement_scope_leave(const void *key, bool finished);
+void		install_executor_hooks(void);	/* the statement scope: pg/statement_scope.hpp */
 
 }  // namespace agentguard
