@@ -26,6 +26,7 @@
 
 #include "pg/audit.hpp"
 #include "pg/audit_write.hpp"
+#include "pg/hooks.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/request_ids.hpp"
@@ -284,6 +285,57 @@ raise_floor_from_database(void)
 	floor_checked = true;
 }
 
+/* The last value of the old per-database sequence, 0 when it was never drawn from. As the owner. */
+static int64
+sequence_last_value(Oid seq)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum		v;
+
+	InitFunctionCallInfoData(*fcinfo, nullptr, 1, InvalidOid, nullptr, nullptr);
+	fcinfo->args[0].value = ObjectIdGetDatum(seq);
+	fcinfo->args[0].isnull = false;
+	v = pg_sequence_last_value(fcinfo);
+	return fcinfo->isnull ? 0 : DatumGetInt64(v);
+}
+
+/*
+ * Keeps the old per-database sequence and the allocator in step, as the extension owner: the allocator
+ * never hands out an id at or below the sequence (a restored database carries it; SQL may draw from
+ * it), and the sequence is moved up to the id just handed out, so a later nextval() never returns it.
+ * Moving it writes WAL, which a read-only or parallel transaction cannot; then the writer moves it.
+ */
+static int64
+next_id_in_step_with_sequence(void)
+{
+	Oid			nsp = guard_schema_oid();
+	Oid			seq = OidIsValid(nsp) ? get_relname_relid("request_id_seq", nsp) : InvalidOid;
+	Oid			owner = extension_owner();
+	Oid			saved_user;
+	int			saved_ctx;
+	volatile int64 id = 0;
+
+	if (!OidIsValid(seq) || get_rel_relkind(seq) != RELKIND_SEQUENCE || !OidIsValid(owner))
+		return request_ids_next();
+	GetUserIdAndSecContext(&saved_user, &saved_ctx);
+	SetUserIdAndSecContext(owner, saved_ctx | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+	internal_depth++;
+	PG_TRY();
+	{
+		request_ids_raise_floor(sequence_last_value(seq));
+		id = request_ids_next();
+		if (id > 0 && !XactReadOnly && !IsInParallelMode() && sequence_last_value(seq) < id)
+			(void) DirectFunctionCall2(setval_oid, ObjectIdGetDatum(seq), Int64GetDatum(id));
+	}
+	PG_FINALLY();
+	{
+		internal_depth--;
+		SetUserIdAndSecContext(saved_user, saved_ctx);
+	}
+	PG_END_TRY();
+	return id;
+}
+
 int64
 audit_reserve_request_id(bool *extension_present, bool *read_only)
 {
@@ -297,7 +349,7 @@ audit_reserve_request_id(bool *extension_present, bool *read_only)
 		return 0;
 	if (!floor_checked && !IsInParallelMode())
 		raise_floor_from_database();
-	id = request_ids_next();
+	id = next_id_in_step_with_sequence();
 	if (id > 0)
 		request_ids_remember(id, MyDatabaseId);
 	return id;
