@@ -11,6 +11,7 @@
 #include "core/text.hpp"
 #include "pg/audit.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/tokens.hpp"
 
@@ -66,13 +67,15 @@ nonnull(const char *s)
 
 /* Who and where, gathered with PostgreSQL calls before any C++ object exists. */
 static void
-fill_session(EventData *ev)
+fill_session(EventData *ev, Oid agent_code_owner)
 {
 	ev->logged_at = GetCurrentTimestamp();
 	ev->database_oid = MyDatabaseId;
-	ev->login_role_oid = GetAuthenticatedUserId();
+	ev->login_role_oid = acting_role_oid();
 	ev->database = nonnull(get_database_name(MyDatabaseId));
-	ev->session_role = nonnull(GetUserNameFromId(GetSessionUserId(), true));
+	/* agents' code in a human's session is recorded as the agent's (SPEC §2, provenance) */
+	ev->session_role = nonnull(GetUserNameFromId(OidIsValid(agent_code_owner) ? agent_code_owner
+												 : GetSessionUserId(), true));
 	ev->current_role = nonnull(GetUserNameFromId(GetUserId(), true));
 	ev->application_name = pstrdup(nonnull(GetConfigOption("application_name", true, false)));
 	ev->client_addr = client_address();
@@ -114,7 +117,7 @@ to_core_event(const EventData *ev, Event *out)
 
 /* The C++ part: redaction, normalisation, every text. Results come back as palloc'd strings. */
 static void
-format_event(EventData *ev, const char *raw_statement, Texts *t)
+format_event(EventData *ev, const char *raw_statement, const char *agent_code, Texts *t)
 {
 	char	   *redacted = nullptr;
 	char	   *normalized = nullptr;
@@ -131,6 +134,8 @@ format_event(EventData *ev, const char *raw_statement, Texts *t)
 		Event e;
 		to_core_event(ev, &e);
 		e.statement = red;
+		if (agent_code != nullptr)
+			e.agent_code = agent_code;
 		ErrorText et = error_text(e);
 
 		t->message = ag_pstrdup_nothrow(et.message);
@@ -156,8 +161,12 @@ report_intercept(const Intercept *ic)
 	Texts		t = {};
 	bool		blocked = ic->decision == DECISION_BLOCKED;
 	bool		approvable = ic->kind != INTERCEPT_SELF_PROTECTION;
+	Oid			agent_code_owner = InvalidOid;
+	char	   *agent_code = nullptr;
 
-	fill_session(ev);
+	if (!agent_code_current(&agent_code_owner, &agent_code))
+		agent_code_owner = InvalidOid;
+	fill_session(ev, agent_code_owner);
 	ev->command = nonnull(ic->command);
 	ev->objects = ic->objects;
 	ev->object_oids = ic->object_oids;
@@ -170,7 +179,7 @@ report_intercept(const Intercept *ic)
 	if (blocked && approvable)
 		ev->request_id = audit_reserve_request_id(&ev->extension_present, &ev->read_only);
 
-	format_event(ev, ic->statement, &t);
+	format_event(ev, ic->statement, agent_code, &t);
 	/* Why a presented token did not apply, and whether a human already said no to this statement. */
 	if (blocked && approvable)
 	{

@@ -520,7 +520,9 @@ attach_wrap(int i)
 	RootKind	rk = ROOT_EXACT;
 	int			r;
 
-	if (kind == RELKIND_VIEW)
+	/* a view: its INSTEAD OF triggers' statements are counted instead; the session's own temporary
+	 * tables are never counted (decided on the relation's persistence, not on its name) */
+	if (kind == RELKIND_VIEW || target->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		rk = ROOT_UNCOUNTED;
 	r = find_or_add_root(canonical_root(target), mt->operation, rk);
 	for (int j = 0; j < mt->mt_nrels; j++)

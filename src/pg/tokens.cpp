@@ -31,6 +31,7 @@
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/identity.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -197,7 +198,7 @@ check_and_consume(TokenCheck *c)
 		return false;
 	}
 	d = SPI_getbinval(row, desc, 2, &isnull);
-	if (isnull || DatumGetObjectId(d) != GetAuthenticatedUserId())
+	if (isnull || DatumGetObjectId(d) != acting_role_oid())
 	{
 		c->why = pstrdup("it was issued to another role (a token is bound to the login role it was approved for)");
 		return false;
@@ -405,7 +406,7 @@ denial_note(const char *normalized_statement)
 		return nullptr;
 	sha256_of(normalized_statement, strlen(normalized_statement), digest);
 	args[0] = PointerGetDatum(digest_bytea(digest));
-	args[1] = ObjectIdGetDatum(GetAuthenticatedUserId());
+	args[1] = ObjectIdGetDatum(acting_role_oid());
 	args[2] = ObjectIdGetDatum(MyDatabaseId);
 
 	owner_sql_begin(&os);
