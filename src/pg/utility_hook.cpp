@@ -328,6 +328,12 @@ classify_alter_table(AlterTableStmt *s, Verdict *v)
 			case AT_DropConstraint:
 				reason = "DROP CONSTRAINT needs an approval";
 				break;
+			case AT_DropNotNull:
+				/* A NOT NULL is a constraint like the others (from PostgreSQL 18 on a pg_constraint row
+				 * that DROP CONSTRAINT can name too): dropping it destroys no data, but it loosens a
+				 * rule other code relies on, so both spellings get DROP CONSTRAINT's verdict. */
+				reason = "DROP NOT NULL needs an approval";
+				break;
 			default:
 				break;
 		}
