@@ -38,6 +38,7 @@ DECLARE m int := 0; c int;
 BEGIN
     FOR i IN 1..1200 LOOP
         EXIT WHEN EXISTS (SELECT FROM pg_catalog.pg_class WHERE relname = 'sampler_stop');
+        PERFORM pg_stat_clear_snapshot();   -- a fresh look at pg_stat_activity each time
         SELECT count(*) INTO c FROM pg_stat_activity WHERE backend_type LIKE 'pg_agentguard%';
         m := greatest(m, c);
         PERFORM pg_sleep(0.05);

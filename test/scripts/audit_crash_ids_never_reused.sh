@@ -18,18 +18,25 @@ stop="$AG_RUN_DIR/stop"
 agent() { # n
     local n="$1" k=0
     while [[ ! -e "$stop" ]]; do
-        for ((j = 0; j < 20; j++)); do echo "DROP TABLE public.victim; -- agent $n statement $k.$j"; done |
+        for ((j = 0; j < 400; j++)); do echo "DROP TABLE public.victim; -- agent $n statement $k.$j"; done |
             ag_psql main -U ai_bot -v ON_ERROR_STOP=0 -q 2>&1 | grep -o 'Request id: [0-9]*' || true
         k=$((k + 1))
     done >"$AG_RUN_DIR/agent$n.ids"
 }
 for n in 1 2 3 4; do agent "$n" & done
 
-# Wait for a busy writer, kill it mid-stream.
-writer="$(audit_wait_worker main 'pg_agentguard audit writer')"
+# Wait for a busy writer, kill it mid-stream (a writer that just left for a moment is looked up again).
 sleep 1
-kill -KILL "$writer"
-echo "killed writer $writer"
+killed=""
+for ((t = 0; t < 20; t++)); do
+    writer="$(audit_wait_worker main 'pg_agentguard audit writer')"
+    if kill -KILL "$writer" 2>/dev/null; then
+        killed="$writer"
+        break
+    fi
+done
+[[ -n "$killed" ]] || ag_fail "could not kill a writer"
+echo "killed writer $killed"
 sleep 2
 audit_wait_ready main
 sleep 3

@@ -47,11 +47,10 @@ $3" 2>&1)" || ag_fail "$3 failed: $out"
     sed -n 's/^Time: \([0-9]*\)\..*/\1/p' <<<"$out" | tail -1
 }
 
-wait_writer_in() { # database
-    local i
-    for ((i = 0; i < 100; i++)); do
+wait_writer_in() { # database: up to 3 s of wall clock, whatever the machine's load
+    local deadline=$(( $(date +%s%N) + 3000000000 ))
+    while (( $(date +%s%N) < deadline )); do
         [[ "$(ag_psql main -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_agentguard audit writer' AND datname = '$1'")" == 1 ]] && return 0
-        sleep 0.02
     done
     return 1
 }
