@@ -34,8 +34,10 @@
 
 #include "core/policy.hpp"
 #include "core/row_budget.hpp"
+#include "pg/dml_approval.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
+#include "pg/names.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
@@ -62,6 +64,7 @@ struct Root
 	int64		budget;			/* fetches allowed before counting again */
 	int64		fetched;		/* input rows fetched for it, all frames */
 	double		table_rows;		/* -1 until sized */
+	bool		approved;		/* the statement's token covers it: its rows are not counted */
 };
 
 /* A leaf keeps no pointer to its statistics entry: PostgreSQL frees pending entries when a relation
@@ -78,7 +81,6 @@ struct Leaf
 /* What the running statement counted. */
 struct Counts
 {
-	bool		approved;		/* a token approved it: nothing is counted any more */
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
@@ -117,7 +119,7 @@ static void attach_wrap(int i);
 void
 row_guard_statement_begin(void)
 {
-	counts.approved = false;
+	dml_approval_reset();
 	counts.limits_read = false;
 	counts.nroots = 0;
 	counts.nleaves = 0;
@@ -128,13 +130,7 @@ row_guard_statement_reset(void)
 {
 	counts.nroots = 0;
 	counts.nleaves = 0;
-	counts.approved = false;
-}
-
-bool
-row_guard_approved(void)
-{
-	return counts.approved;
+	dml_approval_reset();
 }
 
 bool
@@ -262,17 +258,6 @@ operation_name(CmdType op)
 	}
 }
 
-static char *
-qualified_name(Oid relid)
-{
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
-
-	if (nsp == nullptr || rel == nullptr)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", quote_identifier(nsp), quote_identifier(rel));
-}
-
 /* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
  * agent knows what stopped it and a human knows what to change. */
 static char *
@@ -308,20 +293,47 @@ decide_dml(int64 token_id)
 	return a;
 }
 
-static int64
-try_token(Oid relid)
+/* The tables a new request names: relid first (the one over its limit), then those the statement's
+ * token already approved, so that one approval covers them all. */
+static void
+request_objects(Oid relid, Intercept *ic)
 {
-	if (guc_token == nullptr || guc_token[0] == '\0')
-		return 0;
-	return token_match(statement_text_now(), list_make1_oid(relid));
+	List	   *names = list_make1(relation_display_name(relid));
+	List	   *oids = dml_reach(relid);
+
+	for (int r = 0; r < counts.nroots; r++)
+	{
+		if (!counts.roots[r].approved || counts.roots[r].relid == relid)
+			continue;
+		names = lappend(names, relation_display_name(counts.roots[r].relid));
+		oids = list_concat_unique_oid(oids, dml_reach(counts.roots[r].relid));
+	}
+	ic->objects = names;
+	ic->object_oids = oids;
+}
+
+static void
+mark_root_approved(Oid relid)
+{
+	for (int r = 0; r < counts.nroots; r++)
+		if (counts.roots[r].relid == relid)
+		{
+			counts.roots[r].approved = true;
+			counts.roots[r].budget = kNoRowLimit;
+		}
 }
 
 bool
 row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool warn_now)
 {
-	int64		token_id = try_token(relid);
-	Action		action = decide_dml(token_id);
+	int64		token_id;
+	Action		action;
 	Intercept	ic;
+
+	if (dml_approval_covers(relid))
+		return true;			/* approved earlier in this statement (unqualified, then its rows) */
+	token_id = dml_approval_try(relid, statement_text_now());
+	action = decide_dml(token_id);
 
 	if (action == Action::Allow || action == Action::AllowTemp)
 		return true;
@@ -333,13 +345,12 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(qualified_name(relid));
-	ic.object_oids = list_make1_oid(relid);
+	request_objects(relid, &ic);
 	ic.reason = reason;
 	ic.rows_affected = rows;
 	ic.token_id = token_id;
 	if (action == Action::Approved)
-		counts.approved = true;
+		mark_root_approved(relid);
 	report_intercept(&ic);		/* a block raises the ERROR here */
 	return true;
 }
@@ -368,7 +379,7 @@ check_root(int r, CmdType op)
 			row_guard_intercept(root->relid, op, limit_reason(root), n, false);	/* a block does not return */
 		/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
 		root = &counts.roots[r];
-		root->exceeded = !counts.approved;
+		root->exceeded = !root->approved;
 		root->budget = kNoRowLimit;
 		return;
 	}
@@ -389,7 +400,7 @@ ag_fetch(PlanState *input)
 		elog(ERROR, "pg_agentguard: lost track of a modifying plan");
 	real = wraps[i].real;
 
-	if (statement_active() && !counts.approved)
+	if (statement_active())
 	{
 		int			r;
 
@@ -397,7 +408,7 @@ ag_fetch(PlanState *input)
 		if (wraps[i].generation != statement_generation())
 			attach_wrap(i);
 		r = wraps[i].root;
-		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED)
+		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED && !counts.roots[r].approved)
 		{
 			Root	   *root = &counts.roots[r];
 
@@ -453,7 +464,11 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->budget = r->threshold;
 	r->fetched = 0;
 	r->table_rows = -1;
-	return counts.nroots++;
+	r->approved = false;
+	counts.nroots++;
+	if (dml_approval_covers(relid))
+		mark_root_approved(relid);
+	return counts.nroots - 1;
 }
 
 static void
@@ -649,7 +664,7 @@ row_guard_statement_end(bool emit)
 		if (root->kind != ROOT_UNCOUNTED)
 			statement_rows_final(root->relid, root->operation, root_count(r));
 		root = &counts.roots[r];
-		if (!root->exceeded || counts.approved)
+		if (!root->exceeded || root->approved)
 			continue;
 		root->exceeded = false;
 		if (guc_mode == AG_MODE_OFF)
