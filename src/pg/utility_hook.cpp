@@ -211,7 +211,7 @@ run_utility(const UtilityArgs *args)
 		frame.drops = DROPS_ALLOWED;
 
 	/* DROP/ALTER DATABASE, CREATE DATABASE ... TEMPLATE: the audit writers leave that database first. */
-	audit_before_database_ddl(pstmt->utilityStmt);
+	audit_before_database_ddl(args->parsetree);
 
 	innermost_frame = &frame;
 	PG_TRY();
