@@ -181,12 +181,13 @@ SQL
     printf '%s\n\n' "$token"
     say "The agent presents the token and runs exactly the same statement again:" ""
     sql "$AGENT" <<SQL
-SET agentguard.token = '$token';
+BEGIN;
+SET LOCAL agentguard.token = '$token';
 DROP TABLE public.users;
+COMMIT;
 SQL
     say "The token was for one use. Replaying it is refused:" ""
-    refused "$AGENT" "SET agentguard.token = '$token';
-DROP TABLE public.users;"
+    refused "$AGENT" "SET agentguard.token = '$token' \\; DROP TABLE public.users;"
 }
 
 act_audit_trail() {

@@ -22,20 +22,19 @@ SELECT agentguard.grant_token('ag_bot', 'DROP TABLE public.cas2 CASCADE') AS tok
 \c - ag_bot
 \set VERBOSITY terse
 -- bypass: an approved DROP ... CASCADE that reaches into schema agentguard
-SET agentguard.token = :'tok1';
-DROP TABLE public.cas CASCADE;
+-- (the pooler-safe way: the token and the statement in one transaction)
+SET agentguard.token = :'tok1' \; DROP TABLE public.cas CASCADE;
 -- An approved DROP ... CASCADE that reaches an ordinary view: the approval covers the cascade.
-SET agentguard.token = :'tok2';
-DROP TABLE public.cas2   CASCADE ;
+SET agentguard.token = :'tok2' \; DROP TABLE public.cas2   CASCADE ;
 \c - postgres
 CREATE TABLE public.cas2 (id int);
 ALTER TABLE public.cas2 OWNER TO ag_bot;
 \c - ag_bot
 \set VERBOSITY terse
 -- bypass: replaying the same text: the one use is spent.
-SET agentguard.token = :'tok2';
-DROP TABLE public.cas2 CASCADE;
-RESET agentguard.token;
+SET agentguard.token = :'tok2' \; DROP TABLE public.cas2 CASCADE;
+-- A token is cleared when its transaction commits.
+SHOW agentguard.token;
 \c - postgres
 \set VERBOSITY terse
 SELECT relname FROM pg_class WHERE relname IN ('cas', 'cas_v', 'cas2', 'cas2_v') ORDER BY relname;

@@ -88,7 +88,9 @@ std::string hint_text(const Event& ev)
                kDoNotRephrase;
     if (ev.request_id > 0)
         return "An approver can run in database \"" + ev.database + "\": SELECT agentguard.approve(" +
-               std::to_string(ev.request_id) + "); then run the same statement again after SET agentguard.token = '<token>'. " +
+               std::to_string(ev.request_id) +
+               "); then run the same statement again as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; "
+               "COMMIT; " +
                kDoNotRephrase;
     return std::string("Ask a human to approve it with agentguard.grant_token(). ") + kDoNotRephrase;
 }

@@ -53,7 +53,8 @@ struct ErrorText {
 // detail (warned): "agentguard.mode is warn, so the statement runs." plus " Rows changed: N." when rows_affected >= 0.
 // hint (blocked, approvable, extension present, request_id > 0):
 //   "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement
-//    again after SET agentguard.token = '<token>'. Do not rephrase the statement to get around the guard."
+//    again as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; Do not rephrase the statement
+//    to get around the guard." (the form that is safe behind transaction-pooling connection poolers)
 // hint (read_only, i.e. a standby): "This server is a standby: nothing can change here, and no approval can
 //   help. Run the statement on the primary. Do not rephrase the statement to get around the guard."
 // hint (self-protection): "No approval can allow this. Do not try to get around the guard; ask a human instead."

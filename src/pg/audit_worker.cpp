@@ -199,7 +199,17 @@ start_writer(int slot, Oid dboid, BackgroundWorkerHandle **handle)
 	w.bgw_restart_time = BGW_NEVER_RESTART;
 	snprintf(w.bgw_library_name, BGW_MAXLEN, AG_LIBRARY);
 	snprintf(w.bgw_function_name, BGW_MAXLEN, "ag_audit_writer_main");
-	snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %u", dboid);
+	/* The process title names the database (pg_database is shared: readable without a connection). */
+	StartTransactionCommand();
+	{
+		char	   *dbname = get_database_name(dboid);
+
+		if (dbname != nullptr)
+			snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %s", dbname);
+		else
+			snprintf(w.bgw_name, BGW_MAXLEN, "pg_agentguard audit writer for database %u", dboid);
+	}
+	CommitTransactionCommand();
 	snprintf(w.bgw_type, BGW_MAXLEN, "pg_agentguard audit writer");
 	w.bgw_main_arg = Int32GetDatum(slot);
 	memcpy(w.bgw_extra, &dboid, sizeof(dboid));

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "core/record.hpp"
+#include "pg/audit_chain.hpp"
 #include "pg/audit_write.hpp"
 #include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
@@ -108,10 +109,10 @@ static SPIPlanPtr request_plan = nullptr;
 static const char *const kAuditInsert =
 	"INSERT INTO agentguard.audit_log (logged_at, database, session_role, \"current_role\", "
 	"application_name, client_addr, backend_pid, command, statement, objects, decision, reason, "
-	"rows_affected, request_id, token_id) "
-	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
-static Oid	kAuditTypes[15] = {TIMESTAMPTZOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INETOID, INT4OID,
-	TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID};
+	"rows_affected, request_id, token_id, prev_hash, row_hash) "
+	"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+static Oid	kAuditTypes[17] = {TIMESTAMPTZOID, NAMEOID, NAMEOID, NAMEOID, TEXTOID, INETOID, INT4OID,
+	TEXTOID, TEXTOID, TEXTARRAYOID, TEXTOID, TEXTOID, INT8OID, INT8OID, INT8OID, BYTEAOID, BYTEAOID};
 
 static const char *const kRequestInsert =
 	"INSERT INTO agentguard.requests (id, requested_at, agent, agent_oid, database_oid, command, "
@@ -194,8 +195,8 @@ decision_text(int decision)
 static void
 insert_record(const PlainRecord *r)
 {
-	Datum		v[15];
-	char		nulls[15];
+	Datum		v[17];
+	char		nulls[17];
 	int			rc;
 
 	memset(nulls, ' ', sizeof(nulls));
@@ -226,6 +227,7 @@ insert_record(const PlainRecord *r)
 	v[14] = Int64GetDatum(r->token_id);
 	if (r->token_id <= 0)
 		nulls[14] = 'n';
+	audit_chain_link(v, nulls, false, &v[15], &v[16]);	/* tamper evidence, audit_chain.cpp */
 	rc = SPI_execute_plan(audit_plan, v, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "pg_agentguard: inserting into agentguard.audit_log failed: %s", SPI_result_code_string(rc));
@@ -318,7 +320,7 @@ audit_insert_records(PlainRecord *recs, int n, WriteCounts *counts)
 		return;
 	}
 	if (audit_plan == nullptr)
-		audit_plan = keep_plan(kAuditInsert, 15, kAuditTypes);
+		audit_plan = keep_plan(kAuditInsert, 17, kAuditTypes);
 	if (request_plan == nullptr)
 		request_plan = keep_plan(kRequestInsert, 11, kRequestTypes);
 	int64		max_request = 0;

@@ -99,3 +99,10 @@ rte_check_as_user_compat(const PlannedStmt *ps, const RangeTblEntry *rte)
 	return rte->checkAsUser;
 }
 #endif
+
+/* The backend's local transaction id: PG 17 moved it into PGPROC's vxid. */
+#if PG_VERSION_NUM >= 170000
+#define AG_MY_LXID (MyProc->vxid.lxid)
+#else
+#define AG_MY_LXID (MyProc->lxid)
+#endif

@@ -11,6 +11,8 @@
 #include "core/text.hpp"
 #include "pg/audit.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/guc.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/tokens.hpp"
@@ -174,6 +176,9 @@ report_intercept(const Intercept *ic)
 	ev->reason = nonnull(ic->reason);
 	ev->rows_affected = ic->rows_affected;
 	ev->token_id = ic->token_id;
+	/* An approved statement's row names the request its token was issued for. */
+	if (ic->decision == DECISION_APPROVED && ic->token_id > 0)
+		ev->request_id = token_request_id(ic->token_id);
 	ev->approvable = approvable;
 	ev->extension_present = true;
 	if (blocked && approvable)
@@ -193,7 +198,7 @@ report_intercept(const Intercept *ic)
 	}
 
 	/* The server log is a record of its own: it holds every event even when the queue cannot. */
-	ereport(LOG, (errmsg_internal("%s", t.log_line), errhidestmt(true), errhidecontext(true)));
+	ereport(guc_log_level, (errmsg_internal("%s", t.log_line), errhidestmt(true), errhidecontext(true)));
 	audit_enqueue(ev);
 
 	if (blocked)

@@ -21,6 +21,82 @@ bool		guc_allow_temp_drops = true;
 int			guc_max_valid_for = 86400;
 char	   *guc_token = nullptr;
 int			guc_max_writers = 2;
+bool		guc_drop_confirm = false;
+int			guc_request_ttl = 86400;
+int			guc_log_level = LOG;
+
+static const struct config_enum_entry log_level_options[] = {
+	{"debug5", DEBUG5, false},
+	{"debug4", DEBUG4, false},
+	{"debug3", DEBUG3, false},
+	{"debug2", DEBUG2, false},
+	{"debug1", DEBUG1, false},
+	{"debug", DEBUG2, true},
+	{"info", INFO, false},
+	{"notice", NOTICE, false},
+	{"warning", WARNING, false},
+	{"log", LOG, false},
+	{nullptr, 0, false}
+};
+
+/*
+ * Pooler-safe tokens. A token is honoured only in the transaction that set it (SET, SET LOCAL or
+ * set_config() inside that transaction; a multi-statement query string is one transaction), or, when it
+ * came with the connection (-c agentguard.token=...), until the first transaction that presents it; and
+ * every transaction that set or presented a token clears it when it commits. So a token never reaches
+ * the next client of a pooled server connection, not even through SHOW: the check hook below remembers
+ * which value was set in which transaction, and token_presented() compares both.
+ */
+static const size_t kMaxTokenLength = 128;
+static char token_set_value[kMaxTokenLength];
+static LocalTransactionId token_set_lxid = InvalidLocalTransactionId;
+static bool token_from_connection = false;
+static LocalTransactionId token_used_lxid = InvalidLocalTransactionId;
+
+static bool
+check_token(char **newval, void **extra, GucSource source)
+{
+	const char *v = *newval != nullptr ? *newval : "";
+
+	(void) extra;
+	if (source < PGC_S_CLIENT || source == PGC_S_TEST || IsParallelWorker())
+		return true;
+	if (strlen(v) >= kMaxTokenLength)
+		v = "";					/* longer than any token: never honoured */
+	snprintf(token_set_value, sizeof(token_set_value), "%s", v);
+	token_from_connection = source == PGC_S_CLIENT;
+	token_set_lxid = token_from_connection ? InvalidLocalTransactionId : AG_MY_LXID;
+	return true;
+}
+
+const char *
+token_presented(void)
+{
+	if (guc_token == nullptr || guc_token[0] == '\0')
+		return nullptr;
+	if (strcmp(guc_token, token_set_value) != 0)
+		return nullptr;			/* a value restored by a rollback, or a role or database default */
+	if (!token_from_connection && token_set_lxid != AG_MY_LXID)
+		return nullptr;			/* set by an earlier transaction */
+	token_used_lxid = AG_MY_LXID;
+	return guc_token;
+}
+
+void
+token_at_commit(void)
+{
+	LocalTransactionId lxid = AG_MY_LXID;
+
+	if (token_set_lxid != lxid && token_used_lxid != lxid)
+		return;
+	token_from_connection = false;
+	token_set_value[0] = '\0';
+	(void) set_config_option("agentguard.token", "", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SET, true, 0,
+							 false);
+	token_set_value[0] = '\0';
+	token_set_lxid = InvalidLocalTransactionId;
+	token_used_lxid = InvalidLocalTransactionId;
+}
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", AG_MODE_ENFORCE, false},
@@ -130,7 +206,22 @@ define_settings(void)
 							   "Approval token presented by an agent to run one approved statement.",
 							   nullptr,
 							   &guc_token, "",
-							   PGC_USERSET, GUC_NOT_IN_SAMPLE, nullptr, nullptr, nullptr);
+							   PGC_USERSET, GUC_NOT_IN_SAMPLE, check_token, nullptr, nullptr);
+	DefineCustomBoolVariable("agentguard.drop_confirm",
+							 "Lets DROP EXTENSION pg_agentguard erase the audit history of the database.",
+							 "Without it, dropping the extension is refused while agentguard.audit_log has rows.",
+							 &guc_drop_confirm, false,
+							 PGC_SUSET, protected_flags, check_protected_bool, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.request_ttl",
+							"How long a blocked statement's request can be approved before it expires.",
+							nullptr,
+							&guc_request_ttl, 86400, 1, INT_MAX,
+							PGC_SUSET, protected_flags | GUC_UNIT_S, check_protected_int, nullptr, nullptr);
+	DefineCustomEnumVariable("agentguard.log_level",
+							 "Message level of pg_agentguard's server-log line for each event and human action.",
+							 "Like pgaudit.log_level; the line reaches the server log only when log_min_messages lets it through.",
+							 &guc_log_level, LOG, log_level_options,
+							 PGC_SUSET, protected_flags, check_protected_enum, nullptr, nullptr);
 
 	MarkGUCPrefixReserved_compat("agentguard");
 }

@@ -22,6 +22,16 @@ extern bool guc_allow_temp_drops;
 extern int	guc_max_valid_for;		/* seconds */
 extern char *guc_token;
 extern int	guc_max_writers;		/* agentguard.max_writers, fixed at server start */
+extern bool guc_drop_confirm;
+extern int	guc_request_ttl;		/* seconds */
+extern int	guc_log_level;			/* elevel of the per-event server-log line */
+
+/* The token this statement may use: agentguard.token when it was set in this transaction (or came with
+ * the connection and was not presented before); NULL otherwise. Marks the token used. */
+const char *token_presented(void);
+
+/* At commit: clears agentguard.token when this transaction set or presented it. */
+void		token_at_commit(void);
 
 enum
 {

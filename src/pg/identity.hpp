@@ -29,6 +29,7 @@ namespace agentguard {
 #define AG_APPROVER_ROLE "agentguard_approver"
 #define AG_SCHEMA "agentguard"
 #define AG_EXTENSION "pg_agentguard"
+#define AG_LIBRARY_VERSION "1.1"		/* the extension version this library implements */
 
 void		identity_init(void);	/* registers the invalidation callbacks; call from _PG_init */
 

@@ -5,6 +5,9 @@
  * the library refuses to load other than through shared_preload_libraries (a LOAD or
  * session_preload_libraries would guard only some sessions, which is worse than an honest error).
  * In binary-upgrade mode it does nothing: pg_upgrade's own DDL must not be judged.
+ *
+ * Its LOG line at server start is the health signal of the server log: its absence after a restart
+ * means the guard is off (agentguard.library_loaded() says the same in SQL).
  */
 #include "pg/pg_headers.hpp"
 
@@ -44,4 +47,9 @@ _PG_init(void)
 	agentguard::audit_queue_init();
 	agentguard::request_ids_init();
 	agentguard::audit_worker_register();
+
+	ereport(LOG,
+			(errmsg("pg_agentguard %s loaded: agentguard.mode = %s", AG_LIBRARY_VERSION,
+					GetConfigOption("agentguard.mode", false, false)),
+			 errdetail("Agents' destructive statements are guarded in every database of this cluster.")));
 }

@@ -21,6 +21,7 @@
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/names.hpp"
 
@@ -272,8 +273,15 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 	}
 	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER && access != OAT_TRUNCATE)
 		return;
-	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
+	if (internal_depth > 0 || IsParallelWorker())
 		return;
+	if (!session_is_guarded())
+	{
+		/* A human's drop of the audit history, DROP EXTENSION included (human_audit.cpp). */
+		if (access == OAT_DROP && classId == RelationRelationId && subId == 0)
+			check_history_drop(objectId);
+		return;
+	}
 
 	switch (access)
 	{

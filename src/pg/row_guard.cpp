@@ -81,6 +81,10 @@ struct Leaf
 /* What the running statement counted. */
 struct Counts
 {
+	int64		approved_token;	/* > 0: its record is written when the statement ends, with the count */
+	Oid			approved_relid;
+	CmdType		approved_op;
+	char		approved_reason[256];
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
@@ -120,6 +124,7 @@ void
 row_guard_statement_begin(void)
 {
 	dml_approval_reset();
+	counts.approved_token = 0;
 	counts.limits_read = false;
 	counts.nroots = 0;
 	counts.nleaves = 0;
@@ -131,6 +136,7 @@ row_guard_statement_reset(void)
 	counts.nroots = 0;
 	counts.nleaves = 0;
 	dml_approval_reset();
+	counts.approved_token = 0;
 }
 
 bool
@@ -339,20 +345,51 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		return true;
 	if (action == Action::Warn && !warn_now)
 		return true;			/* reported with the final count when the statement ends */
+	if (action == Action::Approved)
+	{
+		/* Recorded when the statement ends, with the rows it really changed (row_guard_statement_end). */
+		mark_root_approved(relid);
+		counts.approved_token = token_id;
+		counts.approved_relid = relid;
+		counts.approved_op = op;
+		snprintf(counts.approved_reason, sizeof(counts.approved_reason), "%s", reason != nullptr ? reason : "");
+		return true;
+	}
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = INTERCEPT_DESTRUCTIVE_DML;
-	ic.decision = action == Action::Approved ? DECISION_APPROVED :
-		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
+	ic.decision = action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
 	request_objects(relid, &ic);
 	ic.reason = reason;
 	ic.rows_affected = rows;
 	ic.token_id = token_id;
-	if (action == Action::Approved)
-		mark_root_approved(relid);
 	report_intercept(&ic);		/* a block raises the ERROR here */
 	return true;
+}
+
+/* The approved statement's record: the rows it changed in the approved table (-1 when not counted). */
+static void
+report_approved(void)
+{
+	Intercept	ic;
+	int64		n = -1;
+
+	for (int r = 0; r < counts.nroots; r++)
+		if (counts.roots[r].relid == counts.approved_relid && counts.roots[r].kind != ROOT_UNCOUNTED)
+			n = root_count(r);
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = INTERCEPT_DESTRUCTIVE_DML;
+	ic.decision = DECISION_APPROVED;
+	ic.command = operation_name(counts.approved_op);
+	ic.statement = statement_text_now();
+	ic.objects = list_make1(relation_display_name(counts.approved_relid));
+	ic.object_oids = list_make1_oid(counts.approved_relid);
+	ic.reason = pstrdup(counts.approved_reason);
+	ic.rows_affected = n;
+	ic.token_id = counts.approved_token;
+	counts.approved_token = 0;
+	report_intercept(&ic);
 }
 
 /* Counts exactly; raises the ERROR when the root is beyond its limit; refills the budget. */
@@ -657,6 +694,8 @@ row_guard_statement_end(bool emit)
 {
 	if (!emit)
 		return;
+	if (counts.approved_token > 0)
+		report_approved();
 	for (int r = 0; r < counts.nroots; r++)
 	{
 		Root	   *root = &counts.roots[r];

@@ -34,6 +34,7 @@
 #include "pg/guc.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/approval_scope.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/sha256.hpp"
@@ -50,8 +51,26 @@ static const int kRecordWaitMillis = 2000;
 static const int kRecordPollMillis = 50;
 
 static const char *const kSelectRequest =
-	"SELECT status, database_oid, decided_by, decided_at "
+	"SELECT status, database_oid, decided_by, decided_at, "
+	"requested_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => $2) "
+	"OPERATOR(pg_catalog.<=) pg_catalog.now() AS expired "
 	"FROM agentguard.requests WHERE id OPERATOR(pg_catalog.=) $1 FOR UPDATE";
+
+/*
+ * A request restored by pg_restore into another database (or another cluster) carries the OIDs of the
+ * database it was dumped from: its database, agent and objects are bound again by name, the names it
+ * recorded. pg_upgrade keeps database, role and relation OIDs, so it never needs this. A request whose
+ * objects cannot all be found by name any more cannot be approved.
+ */
+static const char *const kRebindRequest =
+	"UPDATE agentguard.requests r SET database_oid = $2, "
+	"agent_oid = (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname OPERATOR(pg_catalog.=) r.agent), "
+	"object_oids = CASE WHEN r.object_oids IS NULL THEN NULL ELSE "
+	"ARRAY(SELECT pg_catalog.to_regclass(o)::pg_catalog.oid FROM pg_catalog.unnest(r.objects) o) END "
+	"WHERE r.id OPERATOR(pg_catalog.=) $1 "
+	"RETURNING agent_oid IS NOT NULL AND (object_oids IS NULL OR "
+	"(pg_catalog.array_position(object_oids, NULL) IS NULL AND "
+	"pg_catalog.cardinality(object_oids) OPERATOR(pg_catalog.=) pg_catalog.cardinality(objects)))";
 
 static const char *const kInsertApprovedToken =
 	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
@@ -270,14 +289,15 @@ token_text(int64 token_id, Secret *s)
 static void
 lock_pending_request(int64 id)
 {
-	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(id)};
+	Oid			argtypes[2] = {INT8OID, FLOAT8OID};
+	Datum		args[2] = {Int64GetDatum(id), Float8GetDatum((double) guc_request_ttl)};
 	int			waited = 0;
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
 	char	   *status;
 	Oid			dboid;
+	bool		expired;
 
 	/* Records of this database still in the queue are written now, in this transaction: a request
 	 * whose agent has received its error is always found. */
@@ -287,7 +307,7 @@ lock_pending_request(int64 id)
 		Oid			owner_db;
 
 		/* In READ COMMITTED every SPI query takes a new snapshot: a row committed meanwhile is seen. */
-		if (SPI_execute_with_args(kSelectRequest, 1, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
+		if (SPI_execute_with_args(kSelectRequest, 2, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
 		if (SPI_processed == 1)
 			break;
@@ -326,10 +346,30 @@ lock_pending_request(int64 id)
 	desc = SPI_tuptable->tupdesc;
 	status = SPI_getvalue(row, desc, 1);
 	dboid = DatumGetObjectId(SPI_getbinval(row, desc, 2, &isnull));
-	if (dboid != MyDatabaseId)
+	expired = DatumGetBool(SPI_getbinval(row, desc, 5, &isnull));
+	if (status != nullptr && strcmp(status, "pending") == 0 && expired)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("request " INT64_FORMAT " belongs to another database", id)));
+				 errmsg("request " INT64_FORMAT " has expired", id),
+				 errdetail("It was not decided within agentguard.request_ttl (%s).",
+						   GetConfigOptionByName("agentguard.request_ttl", nullptr, false)),
+				 errhint("The agent gets a new request by running the statement again.")));
+	if (status != nullptr && strcmp(status, "pending") == 0 && dboid != MyDatabaseId)
+	{
+		Oid			rtypes[2] = {INT8OID, OIDOID};
+		Datum		rargs[2] = {Int64GetDatum(id), ObjectIdGetDatum(MyDatabaseId)};
+
+		if (SPI_execute_with_args(kRebindRequest, 2, rtypes, rargs, nullptr, false, 0) !=
+			SPI_OK_UPDATE_RETURNING || SPI_processed != 1)
+			elog(ERROR, "pg_agentguard: binding restored request " INT64_FORMAT " failed", id);
+		if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("request " INT64_FORMAT " was recorded in another database and its agent or objects cannot be found here by name", id),
+					 errhint("Deny it; the agent gets a new request by running the statement again.")));
+		ereport(NOTICE,
+				(errmsg("request " INT64_FORMAT " was recorded before a restore; its agent and objects were bound again by name", id)));
+	}
 	if (status == nullptr || strcmp(status, "pending") != 0)
 	{
 		char	   *by = SPI_getvalue(row, desc, 3);
@@ -525,6 +565,20 @@ agentguard_approve(PG_FUNCTION_ARGS)
 
 	owner_sql_run(approve_body, approve_wipe, &a);
 
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "approve";
+		h.command = "agentguard.approve";
+		h.reason = psprintf("approved request " INT64_FORMAT " with token " INT64_FORMAT ": %d use%s, valid until %s",
+							a.request_id, a.token_id, a.uses, a.uses == 1 ? "" : "s",
+							timestamptz_to_str(a.expires));
+		h.rows_affected = -1;
+		h.request_id = a.request_id;
+		h.token_id = a.token_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_TEXT_P(token_text(a.token_id, &secret));
 }
 
@@ -551,6 +605,19 @@ agentguard_deny(PG_FUNCTION_ARGS)
 
 	owner_sql_run(deny_body, nullptr, &d);
 
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "deny";
+		h.command = "agentguard.deny";
+		h.reason = PG_ARGISNULL(1)
+			? psprintf("denied request " INT64_FORMAT, d.request_id)
+			: psprintf("denied request " INT64_FORMAT ": %s", d.request_id, text_to_cstring(PG_GETARG_TEXT_PP(1)));
+		h.rows_affected = -1;
+		h.request_id = d.request_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_VOID();
 }
 
@@ -638,6 +705,19 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 
 	owner_sql_run(grant_body, grant_wipe, &g);
 
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "grant_token";
+		h.command = "agentguard.grant_token";
+		h.objects = list_make1(agent_name);
+		h.reason = psprintf("granted token " INT64_FORMAT " to role %s: %d use%s, valid until %s", g.token_id,
+							agent_name, uses, uses == 1 ? "" : "s", timestamptz_to_str(expires));
+		h.rows_affected = -1;
+		h.token_id = g.token_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_TEXT_P(token_text(g.token_id, &secret));
 }
 
@@ -659,6 +739,18 @@ agentguard_revoke_token(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("token " INT64_FORMAT " does not exist", r.token_id),
 				 errhint("agentguard.tokens lists the tokens.")));
+	{
+		HumanAction h;
+
+		memset(&h, 0, sizeof(h));
+		h.decision = "revoke_token";
+		h.command = "agentguard.revoke_token";
+		h.reason = psprintf("revoked token " INT64_FORMAT "%s", r.token_id,
+							r.was_revoked ? " (it was revoked already)" : r.was_active ? "" : " (it was no longer usable)");
+		h.rows_affected = -1;
+		h.token_id = r.token_id;
+		record_human_action(&h);
+	}
 	PG_RETURN_BOOL(r.was_active);
 }
 

@@ -318,7 +318,7 @@ token_refusal_note(void)
 int64
 token_match_covering(const char *raw_statement, List *object_oids, Oid **covered, int *ncovered)
 {
-	const char *presented = guc_token;
+	const char *presented = token_presented();	/* set in this transaction, or NULL */
 	bool		parsed = false;
 	char	   *secret_hex = nullptr;
 	char	   *normalized = nullptr;

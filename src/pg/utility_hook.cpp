@@ -21,6 +21,7 @@
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
+#include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/tokens.hpp"
@@ -223,6 +224,11 @@ run_utility(const UtilityArgs *args)
 		innermost_frame = frame.prev;
 	}
 	PG_END_TRY();
+
+	/* The approvers' trail: a human changed an agentguard.* setting (guarded sessions never get here). */
+	if (unlikely(is_guard_setting_statement(args->parsetree)) && internal_depth == 0)
+		record_setting_change(args->parsetree, args->query_string, args->pstmt->stmt_location,
+							  args->pstmt->stmt_len);
 }
 
 static void

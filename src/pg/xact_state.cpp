@@ -6,9 +6,13 @@
  * the session, which is the one failure we cannot accept (fail open). So the transaction callbacks
  * put it back independently: to 0 when a transaction aborts, and to its value at the start of a
  * subtransaction when that subtransaction aborts (an EXCEPTION block that caught our SQL's error).
+ *
+ * At commit, an agentguard.token that this transaction set or presented is cleared (pooler-safe
+ * tokens, guc.cpp); a transaction without a token pays one test.
  */
 #include "pg/pg_headers.hpp"
 
+#include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 
 namespace agentguard {
@@ -23,6 +27,9 @@ on_xact(XactEvent event, void *arg)
 	(void) arg;
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 		internal_depth = 0;
+	/* A token never outlives the transaction that set or presented it (guc.cpp). */
+	else if (event == XACT_EVENT_PRE_COMMIT && unlikely(guc_token != nullptr && guc_token[0] != '\0'))
+		token_at_commit();
 }
 
 static void

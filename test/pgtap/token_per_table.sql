@@ -24,9 +24,14 @@ CREATE SCHEMA ag_tpx;
 GRANT USAGE ON SCHEMA ag_tpx TO PUBLIC;
 CREATE SCHEMA ag_tp AUTHORIZATION ag_tp_bot;
 
+-- A token is honoured only in the transaction that sets it, and this file runs without a wrapping
+-- transaction: the test keeps the token in ag_tpx.tok and run() presents it in the statement's own.
 CREATE FUNCTION ag_tpx.run(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE d text;
 BEGIN
+    IF coalesce(current_setting('ag_tpx.tok', true), '') <> '' THEN
+        PERFORM set_config('agentguard.token', current_setting('ag_tpx.tok'), false);
+    END IF;
     EXECUTE sql;
     RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
@@ -72,9 +77,9 @@ RESET ROLE;
 SELECT ok(ag_tpx.objects_of(ag_tpx.req(:'r')) = ARRAY['ag_tp.a'], 'writable_cte_other_table: blocked first on a alone');
 SELECT agentguard.approve(ag_tpx.req(:'r')) AS tok \gset
 SET ROLE ag_tp_bot;
-SET agentguard.token = :'tok';
+SET ag_tpx.tok = :'tok';
 SELECT ag_tpx.run(:'cte') AS r \gset
-RESET agentguard.token;
+RESET ag_tpx.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: DELETE on ag_tp.b, ag_tp.a would change more than',
                'writable_cte_other_table: a token for 2,000 rows of a does not let a CTE delete 5,000 rows of b');
@@ -83,9 +88,9 @@ SELECT ok(ARRAY['ag_tp.a', 'ag_tp.b'] <@ ag_tpx.objects_of(ag_tpx.req(:'r')),
 SELECT is((SELECT count(*)::int FROM ag_tp.b), 6000, 'writable_cte_other_table: b keeps its rows');
 SELECT agentguard.approve(ag_tpx.req(:'r')) AS tok \gset
 SET ROLE ag_tp_bot;
-SET agentguard.token = :'tok';
+SET ag_tpx.tok = :'tok';
 SELECT ag_tpx.run(:'cte') AS r \gset
-RESET agentguard.token;
+RESET ag_tpx.tok;
 RESET ROLE;
 SELECT is(:'r'::text, 'ok', 'writable_cte_other_table: the request naming both lets the statement through');
 SELECT is((SELECT count(*)::int FROM ag_tp.b), 1000, 'writable_cte_other_table: and it ran');
@@ -96,9 +101,9 @@ SELECT ag_tpx.run('DELETE FROM ag_tp.pa WHERE id <= 2000') AS r \gset
 RESET ROLE;
 SELECT agentguard.approve(ag_tpx.req(:'r')) AS tok \gset
 SET ROLE ag_tp_bot;
-SET agentguard.token = :'tok';
+SET ag_tpx.tok = :'tok';
 SELECT ag_tpx.run('DELETE FROM ag_tp.pa WHERE id <= 2000') AS r \gset
-RESET agentguard.token;
+RESET ag_tpx.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: DELETE on ag_tp.ch, ag_tp.pa would change more than',
                'cascade_into_child_table: the cascade into ch is counted against ch''s own limit');
@@ -114,9 +119,9 @@ SELECT agentguard.approve(ag_tpx.req(:'r'), uses => 2) AS tok \gset
 SET ROLE ag_tp_bot;
 CREATE OR REPLACE FUNCTION ag_tp.side() RETURNS trigger LANGUAGE plpgsql AS
     $$ BEGIN DELETE FROM ag_tp.c WHERE id <= 5000; RETURN NULL; END $$;
-SET agentguard.token = :'tok';
+SET ag_tpx.tok = :'tok';
 SELECT ag_tpx.run('DELETE FROM ag_tp.t WHERE id <= 2000') AS r \gset
-RESET agentguard.token;
+RESET ag_tpx.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: DELETE on ag_tp.c, ag_tp.t would change more than',
                'trigger_function_rewritten_after_approval: the function''s rows in c are counted against c''s limit');
@@ -126,9 +131,9 @@ SELECT is((SELECT count(*)::int FROM ag_tp.c), 6000, 'trigger_function_rewritten
 SET ROLE ag_tp_bot;
 CREATE OR REPLACE FUNCTION ag_tp.side() RETURNS trigger LANGUAGE plpgsql AS
     $$ BEGIN DELETE FROM ag_tp.c WHERE false; RETURN NULL; END $$;
-SET agentguard.token = :'tok';
+SET ag_tpx.tok = :'tok';
 SELECT ag_tpx.run('DELETE FROM ag_tp.t WHERE id <= 2000') AS r \gset
-RESET agentguard.token;
+RESET ag_tpx.tok;
 RESET ROLE;
 SELECT is(:'r'::text, 'ok', 'trigger_function_rewritten_after_approval: the approved rows of t alone still go through');
 

@@ -30,10 +30,15 @@ CREATE SCHEMA ag_ts4 AUTHORIZATION ag_ts_bot;
 CREATE SCHEMA ag_ts_human;
 GRANT USAGE ON SCHEMA ag_ts_human TO ag_ts_bot;
 
--- 'ok', or SQLSTATE: message | detail of the error.
+-- 'ok', or SQLSTATE: message | detail of the error. A token is honoured only in the transaction that
+-- sets it, and this file runs without a wrapping transaction: the test keeps the token in ag_ts.tok and
+-- run() presents it in the statement's own transaction.
 CREATE FUNCTION ag_ts.run(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE d text;
 BEGIN
+    IF coalesce(current_setting('ag_ts.tok', true), '') <> '' THEN
+        PERFORM set_config('agentguard.token', current_setting('ag_ts.tok'), false);
+    END IF;
     EXECUTE sql;
     RETURN 'ok';
 EXCEPTION WHEN OTHERS THEN
@@ -88,9 +93,9 @@ SELECT agentguard.approve(:trunc_req) AS trunc_tok \gset
 SET ROLE ag_ts_bot;
 CREATE TABLE ag_ts1.c (a_id int REFERENCES ag_ts1.a);
 INSERT INTO ag_ts1.c VALUES (2);
-SET agentguard.token = :'trunc_tok';
+SET ag_ts.tok = :'trunc_tok';
 SELECT ag_ts.run('TRUNCATE ag_ts1.a CASCADE') AS r \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: ', 'truncate_cascade_new_fk_table: an approved TRUNCATE CASCADE whose reach grew is refused');
 SELECT matches(:'r'::text, 'Request id: [0-9]+', 'truncate_cascade_new_fk_table: and gets a new request');
@@ -106,9 +111,9 @@ RESET ROLE;
 SELECT agentguard.approve(ag_ts.req(:'r')) AS schema_tok \gset
 SET ROLE ag_ts_bot;
 ALTER TABLE ag_ts1.moved SET SCHEMA ag_ts2;
-SET agentguard.token = :'schema_tok';
+SET ag_ts.tok = :'schema_tok';
 SELECT ag_ts.run('DROP SCHEMA ag_ts2 CASCADE') AS r \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: ', 'drop_schema_cascade_table_moved_in: refused once another table was moved in');
 SELECT ok('ag_ts2.moved' = ANY (ag_ts.objects_of(ag_ts.req(:'r'))),
@@ -123,9 +128,9 @@ SELECT agentguard.approve(ag_ts.req(:'r')) AS inh_tok \gset
 SET ROLE ag_ts_bot;
 CREATE TABLE ag_ts1.kid () INHERITS (ag_ts1.parent);
 INSERT INTO ag_ts1.kid VALUES (7);
-SET agentguard.token = :'inh_tok';
+SET ag_ts.tok = :'inh_tok';
 SELECT ag_ts.run('TRUNCATE ag_ts1.parent') AS r \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: ', 'truncate_new_inheritance_child: refused once a child table was added');
 SELECT is((SELECT count(*)::int FROM ag_ts1.kid), 1, 'truncate_new_inheritance_child: the child keeps its rows');
@@ -136,9 +141,9 @@ RESET ROLE;
 SELECT agentguard.approve(ag_ts.req(:'r')) AS part_tok \gset
 SET ROLE ag_ts_bot;
 CREATE TABLE ag_ts1.pt_2 PARTITION OF ag_ts1.pt FOR VALUES FROM (10) TO (20);
-SET agentguard.token = :'part_tok';
+SET ag_ts.tok = :'part_tok';
 SELECT ag_ts.run('DROP TABLE ag_ts1.pt') AS r \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r'::text, '^ZG001: ', 'drop_partitioned_new_partition: refused once a partition was added');
 SELECT ok(to_regclass('ag_ts1.pt_2') IS NOT NULL, 'drop_partitioned_new_partition: nothing was dropped');
@@ -152,11 +157,11 @@ RESET ROLE;
 SELECT agentguard.approve(ag_ts.req(:'r')) AS fn_tok \gset
 SET ROLE ag_ts_bot;
 SET search_path = ag_ts4;
-SET agentguard.token = :'fn_tok';
+SET ag_ts.tok = :'fn_tok';
 SELECT ag_ts.run('DROP FUNCTION f()') AS r_other \gset
 SET search_path = ag_ts3;
 SELECT ag_ts.run('DROP FUNCTION f()') AS r_same \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET search_path;
 RESET ROLE;
 SELECT matches(:'r_other'::text, '^ZG001: ', 'drop_function_other_search_path: the token does not drop another schema''s f()');
@@ -177,13 +182,13 @@ SELECT ag_ts.run('SELECT agentguard.grant_token(session_user::regrole, ''DROP TA
 RESET search_path;
 :reset_path;
 SET ROLE ag_ts_bot;
-SET agentguard.token = :'g_tok';
+SET ag_ts.tok = :'g_tok';
 SET search_path = ag_ts3;
 SELECT ag_ts.run('DROP FUNCTION g()') AS r_g3 \gset
 SET search_path = ag_ts4;
 SELECT ag_ts.run('DROP FUNCTION g()') AS r_g4 \gset
 RESET search_path;
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r_g3'::text, '^ZG001: ', 'grant_token_binds_objects: a granted DROP FUNCTION g() does not drop the approver''s g()');
 SELECT is(:'r_g4'::text, 'ok', 'grant_token_binds_objects: it drops the g() the agent''s own search_path finds');
@@ -192,17 +197,17 @@ SELECT matches(:'r_missing'::text, '^42704: ', 'grant_token_unresolvable: a stat
 -- Why a token did not apply ---------------------------------------------------------------------------
 SELECT agentguard.grant_token(session_user::regrole, 'DROP TABLE ag_ts1.reasons', '10 minutes', 2) AS rs_tok \gset
 SET ROLE ag_ts_bot;
-SET agentguard.token = 'agt_nonsense';
+SET ag_ts.tok = 'agt_nonsense';
 SELECT ag_ts.run('DROP TABLE ag_ts1.reasons') AS r_malformed \gset
-SET agentguard.token = :'rs_tok';
+SET ag_ts.tok = :'rs_tok';
 SELECT ag_ts.run('DROP TABLE ag_ts1.den') AS r_other_stmt \gset
-SELECT set_config('agentguard.token', regexp_replace(:'rs_tok', '.$', CASE WHEN right(:'rs_tok', 1) = '0' THEN '1' ELSE '0' END), false) AS x \gset
+SELECT set_config('ag_ts.tok', regexp_replace(:'rs_tok', '.$', CASE WHEN right(:'rs_tok', 1) = '0' THEN '1' ELSE '0' END), false) AS x \gset
 SELECT ag_ts.run('DROP TABLE ag_ts1.reasons') AS r_wrong_secret \gset
 RESET ROLE;
 UPDATE agentguard.token_store SET expires_at = clock_timestamp() - interval '1 minute'
  WHERE id = split_part(:'rs_tok', '_', 2)::bigint;
 SET ROLE ag_ts_bot;
-SET agentguard.token = :'rs_tok';
+SET ag_ts.tok = :'rs_tok';
 SELECT ag_ts.run('DROP TABLE ag_ts1.reasons') AS r_expired \gset
 RESET ROLE;
 UPDATE agentguard.token_store SET expires_at = clock_timestamp() + interval '1 minute',
@@ -215,7 +220,7 @@ UPDATE agentguard.token_store SET agent_oid = (SELECT oid FROM pg_roles WHERE ro
 SELECT agentguard.revoke_token(split_part(:'rs_tok', '_', 2)::bigint) AS x \gset
 SET ROLE ag_ts_bot;
 SELECT ag_ts.run('DROP TABLE ag_ts1.reasons') AS r_revoked \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT matches(:'r_malformed'::text, 'token in agentguard.token was not used: it is malformed', 'token_failure_reason: malformed');
 SELECT matches(:'r_other_stmt'::text, 'was not used: it was approved for another statement', 'token_failure_reason: another statement');
@@ -227,9 +232,9 @@ SELECT matches(:'r_revoked'::text, 'was not used: it was revoked', 'token_failur
 -- A fully upper-cased token is the same token -----------------------------------------------------------
 SELECT agentguard.grant_token(session_user::regrole, 'DROP TABLE ag_ts1.reasons') AS up_tok \gset
 SET ROLE ag_ts_bot;
-SELECT set_config('agentguard.token', upper(:'up_tok'), false) AS x \gset
+SELECT set_config('ag_ts.tok', upper(:'up_tok'), false) AS x \gset
 SELECT ag_ts.run('DROP TABLE ag_ts1.reasons') AS r \gset
-RESET agentguard.token;
+RESET ag_ts.tok;
 RESET ROLE;
 SELECT is(:'r'::text, 'ok', 'token_upper_cased: a fully upper-cased valid token is accepted');
 

@@ -53,8 +53,9 @@ TEST(ErrorText, BlockedDdlWithRequestId)
     EXPECT_EQ(et.message, "DROP TABLE on public.users is blocked: destructive DDL needs an approval");
     EXPECT_EQ(et.detail, "Nothing was changed. Request id: 42.");
     EXPECT_EQ(et.hint,
-              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again after "
-              "SET agentguard.token = '<token>'. Do not rephrase the statement to get around the guard.");
+              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again as "
+              "BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; "
+              "Do not rephrase the statement to get around the guard.");
 }
 
 TEST(ErrorText, BlockedDmlWouldReason)
@@ -63,8 +64,8 @@ TEST(ErrorText, BlockedDmlWouldReason)
     EXPECT_EQ(et.message, "DELETE on public.users would change more than 1000 rows");
     EXPECT_EQ(et.detail, "Nothing was changed. Request id: 42.");
     EXPECT_EQ(et.hint,
-              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again after "
-              "SET agentguard.token = '<token>'. " + kDoNotRephrase);
+              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again as "
+              "BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; " + kDoNotRephrase);
 }
 
 TEST(ErrorText, WarnedDdl)
