@@ -9,6 +9,7 @@
 #   pgtap      pg_prove on test/pgtap/*.sql
 #   isolation  `make installcheck` with the isolation specs test/isolation/specs/*.spec
 #   scripts    each test/scripts/*.sh (each starts its own clusters)
+#   redteam    test/redteam/run.sh: one test per attack on the guard, as agents, on one cluster
 #   symbols    scripts/check-symbols.sh: the module built against the 15, 17 and 18 server headers
 #              references only symbols those servers export (no C++-mangled PostgreSQL names)
 #
@@ -21,7 +22,7 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
 REPO_ROOT="$(pwd)"
 
-ALL_SUITES=(unit symbols regress pgtap isolation scripts)
+ALL_SUITES=(unit symbols regress pgtap isolation scripts redteam)
 
 usage() {
     awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}"
@@ -333,6 +334,19 @@ suite_scripts() {
         fi
     done
     record scripts "$p" "$fl"
+}
+
+suite_redteam() {
+    local out="$LOG_DIR/redteam.log" p fl
+    unset PGHOST PGPORT PGUSER PGDATABASE
+    run_limited "$SUITE_TIMEOUT" "$out" bash test/redteam/run.sh
+    grep -E '^(ok|FAILED) ' "$out"
+    read -r p fl < <(sed -nE 's/^([0-9]+) passed, ([0-9]+) failed$/\1 \2/p' "$out" | tail -n 1)
+    if [[ -z "${p:-}" ]]; then
+        tail -n 40 "$out"
+        p=0 fl=1
+    fi
+    record redteam "$p" "$fl"
 }
 
 # ---------------------------------------------------------------------------------------------------

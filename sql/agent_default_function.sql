@@ -21,8 +21,8 @@ BEGIN
     RETURN 1;
 END $$;
 CREATE TABLE adfn.log (id int DEFAULT adfn.next_id(), note text);
-GRANT ALL ON adfn.items, adfn.log TO adfn_human;
 RESET SESSION AUTHORIZATION;
+GRANT ALL ON adfn.items, adfn.log TO adfn_human;
 
 SET SESSION AUTHORIZATION adfn_human;
 INSERT INTO adfn.log (note) VALUES ('hello');

@@ -15,12 +15,12 @@ SET SESSION AUTHORIZATION aevt_bot;
 CREATE TABLE aevt.items (id int PRIMARY KEY);
 INSERT INTO aevt.items SELECT generate_series(1, 10000);
 ANALYZE aevt.items;
-GRANT ALL ON aevt.items TO aevt_human;
 CREATE FUNCTION aevt.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM aevt.items WHERE id <= 5000;
 END $$;
 RESET SESSION AUTHORIZATION;
+GRANT ALL ON aevt.items TO aevt_human;
 CREATE EVENT TRIGGER aevt_purge ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
     EXECUTE FUNCTION aevt.on_ddl();
 

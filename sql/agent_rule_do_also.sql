@@ -17,8 +17,8 @@ INSERT INTO ardo.orders SELECT generate_series(1, 10000);
 ANALYZE ardo.orders;
 CREATE TABLE ardo.events (n int);
 CREATE RULE purge AS ON INSERT TO ardo.events DO ALSO DELETE FROM ardo.orders WHERE id <= NEW.n;
-GRANT ALL ON ardo.orders, ardo.events TO ardo_human;
 RESET SESSION AUTHORIZATION;
+GRANT ALL ON ardo.orders, ardo.events TO ardo_human;
 
 SET SESSION AUTHORIZATION ardo_human;
 INSERT INTO ardo.events VALUES (5000);

@@ -17,7 +17,6 @@ CREATE TABLE atih.orders (id int PRIMARY KEY);
 INSERT INTO atih.orders SELECT generate_series(1, 10000);
 ANALYZE atih.orders;
 CREATE TABLE atih.events (id int, n int);
-GRANT ALL ON atih.orders, atih.events TO atih_human;
 CREATE FUNCTION atih.cleanup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM atih.orders WHERE id <= NEW.n;
@@ -25,6 +24,7 @@ BEGIN
 END $$;
 CREATE TRIGGER cleanup AFTER INSERT ON atih.events FOR EACH ROW EXECUTE FUNCTION atih.cleanup();
 RESET SESSION AUTHORIZATION;
+GRANT ALL ON atih.orders, atih.events TO atih_human;
 
 SET SESSION AUTHORIZATION atih_human;
 -- 5000 rows: stopped, nothing changed

@@ -21,8 +21,8 @@ BEGIN
     RETURN (SELECT count(*) FROM avfn.items);
 END $$;
 CREATE VIEW avfn.summary AS SELECT avfn.stats() AS n;
-GRANT ALL ON avfn.items, avfn.summary TO avfn_human;
 RESET SESSION AUTHORIZATION;
+GRANT ALL ON avfn.items, avfn.summary TO avfn_human;
 
 SET SESSION AUTHORIZATION avfn_human;
 SELECT * FROM avfn.summary;

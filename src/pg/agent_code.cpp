@@ -114,12 +114,11 @@ ag_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *priv)
 }
 
 /* A top-level abort ends every call; the calls' own ABORT events normally got there first. */
-static void
-agent_code_xact_callback(XactEvent event, void *arg)
+void
+agent_code_calls_abort(void)
 {
-	(void) arg;
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		ncalls = 0;
+	ncalls = 0;
+	agent_code_xact_abort();
 }
 
 void
@@ -129,7 +128,6 @@ install_agent_code_hooks(void)
 	needs_fmgr_hook = ag_needs_fmgr_hook;
 	prev_fmgr_hook = fmgr_hook;
 	fmgr_hook = ag_fmgr_hook;
-	RegisterXactCallback(agent_code_xact_callback, nullptr);
 }
 
 }  // namespace agentguard

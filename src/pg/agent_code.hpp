@@ -10,4 +10,7 @@ namespace agentguard {
 
 void		install_agent_code_hooks(void);
 
+/* The transaction aborted: every call of agents' code and every provenance frame is over. */
+void		agent_code_calls_abort(void);
+
 }  // namespace agentguard

@@ -75,8 +75,10 @@ fill_session(EventData *ev, Oid agent_code_owner)
 	ev->database_oid = MyDatabaseId;
 	ev->login_role_oid = acting_role_oid();
 	ev->database = nonnull(get_database_name(MyDatabaseId));
-	/* agents' code in a human's session is recorded as the agent's (SPEC §2, provenance) */
+	/* agents' code in a human's session is recorded as the agent's (SPEC §2, provenance), and after
+	 * SET SESSION AUTHORIZATION the agent that logged in stays the actor */
 	ev->session_role = nonnull(GetUserNameFromId(OidIsValid(agent_code_owner) ? agent_code_owner
+												 : role_is_agent(GetAuthenticatedUserId()) ? GetAuthenticatedUserId()
 												 : GetSessionUserId(), true));
 	ev->current_role = nonnull(GetUserNameFromId(GetUserId(), true));
 	ev->application_name = pstrdup(nonnull(GetConfigOption("application_name", true, false)));

@@ -123,18 +123,24 @@ static void
 ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* plain EXPLAIN runs nothing and is never blocked; EXPLAIN ANALYZE runs and is judged */
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && guc_mode != AG_MODE_OFF && !statement_in_scope() &&
-		plan_is_destructive(queryDesc->plannedstmt) && plan_may_be_agents(queryDesc->plannedstmt) &&
-		!session_is_guarded() && enter_agent_rule(queryDesc))
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
 	{
 		unguarded_qd = nullptr;
-		judged_ExecutorStart(queryDesc, eflags);
+		call_ExecutorStart(queryDesc, eflags);
 		return;
 	}
-	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !guard_active_in_scope(queryDesc))
+	if (!guard_active_in_scope(queryDesc))
 	{
+		/* a human's destructive query through an agent's rule or view is the agent's */
+		if (unlikely(plan_may_be_agents(queryDesc->plannedstmt)) && guc_mode != AG_MODE_OFF &&
+			enter_agent_rule(queryDesc))
+		{
+			unguarded_qd = nullptr;
+			judged_ExecutorStart(queryDesc, eflags);
+			return;
+		}
 		/* (the address of a QueryDesc that died in an ERROR may come back: always set or clear) */
-		unguarded_qd = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 ? nullptr : queryDesc;
+		unguarded_qd = queryDesc;
 		call_ExecutorStart(queryDesc, eflags);
 		return;
 	}
@@ -262,6 +268,7 @@ judged_planner(Query *parse, const char *query_string, int cursorOptions, ParamL
 	}
 	PG_END_TRY();
 	statement_scope_leave(parse, false);
+	statement_scope_planned();
 	return result;
 }
 
@@ -319,7 +326,10 @@ ag_xact_callback(XactEvent event, void *arg)
 	(void) arg;
 	unguarded_qd = nullptr;
 	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+	{
 		agent_rule_qd = nullptr;
+		agent_code_calls_abort();
+	}
 	if (!statement_active() && !statement_in_scope() && !row_guard_has_wraps())
 		return;
 	switch (event)

@@ -86,7 +86,6 @@ relations_changed(Datum arg, Oid relid)
 
 static void identity_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
 									  SubTransactionId parentSubid, void *arg);
-static void identity_xact_callback(XactEvent event, void *arg);
 
 void
 identity_init(void)
@@ -96,7 +95,6 @@ identity_init(void)
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, roles_changed, (Datum) 0);
 	CacheRegisterSyscacheCallback(NAMESPACEOID, namespaces_changed, (Datum) 0);
 	RegisterSubXactCallback(identity_subxact_callback, nullptr);
-	RegisterXactCallback(identity_xact_callback, nullptr);
 }
 
 static void
@@ -319,12 +317,10 @@ identity_subxact_callback(SubXactEvent event, SubTransactionId mySubid, SubTrans
 	}
 }
 
-static void
-identity_xact_callback(XactEvent event, void *arg)
+void
+agent_code_xact_abort(void)
 {
-	(void) arg;
-	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
-		identity_cache::agent_code_depth = 0;
+	identity_cache::agent_code_depth = 0;
 }
 
 bool

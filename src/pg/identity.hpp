@@ -74,6 +74,7 @@ enum AgentCodeKind
 void		agent_code_enter(Oid owner, AgentCodeKind kind, Oid object);
 void		agent_code_leave(void);
 bool		agent_code_current(Oid *owner, char **description);
+void		agent_code_xact_abort(void);	/* a top-level abort ends every frame */
 
 /* Whom a request and a token belong to: the owner of the agents' code running, else the login role. */
 Oid			acting_role_oid(void);

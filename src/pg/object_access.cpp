@@ -17,6 +17,8 @@
  */
 #include "pg/pg_headers.hpp"
 
+#include <algorithm>
+
 #include "pg/approval_scope.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
@@ -24,6 +26,7 @@
 #include "pg/human_audit.hpp"
 #include "pg/identity.hpp"
 #include "pg/names.hpp"
+#include "pg/utility_hook.hpp"
 
 namespace agentguard {
 
@@ -255,6 +258,47 @@ writes_server_files(Oid funcid)
 	return funcid == F_LO_EXPORT || funcid == F_LO_IMPORT_TEXT || funcid == F_LO_IMPORT_TEXT_OID;
 }
 
+/*
+ * Function calls that lose data without a DML statement or DDL. The hook sees the function, not its
+ * arguments, so every call needs an approval: lo_unlink() of any large object, setval() of any sequence
+ * (ALTER SEQUENCE ... RESTART, which names its sequence, needs one only on sequences of other roles).
+ */
+static const char *
+destructive_function_reason(Oid funcid)
+{
+	if (funcid == F_LO_UNLINK)
+		return "lo_unlink() deletes a large object, which agents may not do without an approval";
+	if (funcid == F_SETVAL_REGCLASS_INT8 || funcid == F_SETVAL_REGCLASS_INT8_BOOL)
+		return "setval() moves a sequence, which agents may not do without an approval";
+	return nullptr;
+}
+
+/* Every function watched here has a lower OID than this: one compare for all other functions. */
+static constexpr Oid kWatchedFunctionsEnd =
+	1 + std::max({F_LO_UNLINK, F_SETVAL_REGCLASS_INT8, F_SETVAL_REGCLASS_INT8_BOOL, F_LO_EXPORT,
+				  F_LO_IMPORT_TEXT, F_LO_IMPORT_TEXT_OID});
+
+static void
+check_function_execute(Oid funcid)
+{
+	const char *reason;
+	Verdict		v = {StatementClass::DestructiveDdl, nullptr, NIL, NIL, false};
+
+	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
+		return;
+	if (writes_server_files(funcid))
+		refuse(INTERCEPT_SELF_PROTECTION, ProcedureRelationId, funcid, 0,
+			   "agents may not read or write server files", "EXECUTE");
+	reason = destructive_function_reason(funcid);
+	if (reason == nullptr)
+		return;
+	v.reason = reason;
+	v.objects = list_make1(describe(ProcedureRelationId, funcid, 0));
+	v.oids = list_make1_oid(funcid);
+	/* The client's statement: the one an approval is for, and the one to run again with the token. */
+	(void) judge_verdict(&v, "EXECUTE", debug_query_string != nullptr ? debug_query_string : "", nullptr, nullptr);
+}
+
 static void
 agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int subId, void *arg)
 {
@@ -265,10 +309,8 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 	 * installed: leave before any other test. */
 	if (access == OAT_FUNCTION_EXECUTE)
 	{
-		if (writes_server_files(objectId) && internal_depth == 0 && !IsParallelWorker() &&
-			session_is_guarded())
-			refuse(INTERCEPT_SELF_PROTECTION, ProcedureRelationId, objectId, 0,
-				   "agents may not read or write server files", "EXECUTE");
+		if (objectId < kWatchedFunctionsEnd)
+			check_function_execute(objectId);
 		return;
 	}
 	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER && access != OAT_TRUNCATE)

@@ -102,7 +102,7 @@ find_agent_owner(const PlannedStmt *ps, Oid *relid, bool ask)
 }
 
 bool
-plan_may_be_agents(const PlannedStmt *ps)
+plan_may_be_agents_slow(const PlannedStmt *ps)
 {
 	Oid			relid;
 

@@ -17,8 +17,27 @@ bool		plan_is_destructive(const PlannedStmt *ps);
 /* A destructive ModifyTable's target was reached through a rule or view whose owner is set in the range
  * table (checkAsUser): may() is the cheap test without catalog access; owner() the agent among those
  * owners (InvalidOid: none), with the target table's OID. */
-bool		plan_may_be_agents(const PlannedStmt *ps);
+bool		plan_may_be_agents_slow(const PlannedStmt *ps);
 Oid			plan_agent_owner(const PlannedStmt *ps, Oid *target);
+
+/* Every statement of a human asks this: inline, a few loads for the usual plain query. */
+inline bool
+plan_may_be_agents(const PlannedStmt *ps)
+{
+	const Plan *p = ps->planTree;
+	const ModifyTable *mt;
+
+	if (ps->hasModifyingCTE)
+		return plan_may_be_agents_slow(ps);
+	if (ps->commandType == CMD_SELECT || p == nullptr || !IsA(p, ModifyTable))
+		return false;
+	mt = reinterpret_cast<const ModifyTable *>(p);
+	if (mt->operation == CMD_INSERT && mt->onConflictAction != ONCONFLICT_UPDATE)
+		return false;
+	if (mt->resultRelations == NIL)
+		return false;
+	return OidIsValid(rte_check_as_user_compat(ps, rt_fetch(linitial_int(mt->resultRelations), ps->rtable)));
+}
 
 /* Refuses (through the row guard's intercept) an unqualified DELETE/UPDATE of the plan, before
  * PostgreSQL opens anything; returns normally when there is none or it was approved or warned. */

@@ -140,6 +140,12 @@ row_guard_statement_reset(void)
 }
 
 bool
+row_guard_counted_anything(void)
+{
+	return counts.nroots > 0;
+}
+
+bool
 row_guard_has_wraps(void)
 {
 	return nwraps > 0;

@@ -19,6 +19,7 @@ void		row_guard_statement_reset(void);
 void		row_guard_attach(QueryDesc *queryDesc);
 void		row_guard_detach(EState *estate);
 bool		row_guard_has_wraps(void);
+bool		row_guard_counted_anything(void);	/* the running statement has a target table */
 
 /* Transaction boundaries seen with a statement still running (a procedure's COMMIT or ROLLBACK inside
  * CALL): committed rows are carried forward; rolled-back ones are gone. forget_wraps(): the executor

@@ -89,14 +89,17 @@ begin_statement(const void *key, const char *query, int location, int length)
 	row_guard_statement_begin();
 }
 
-/* The transaction's statement: its text is copied at once, since the query string it came from may
- * be gone before it ends. */
+/* The transaction's statement. copy: its text is copied at once, since the query string it came from
+ * (a human's message, for agents' code) may be gone before it ends; the text of planning or of a
+ * deferred trigger's query lives as long as the statement (and a portal's statement adopts it). */
 static void
-begin_xact_statement(const char *query, int location, int length)
+begin_xact_statement(const char *query, int location, int length, bool copy)
 {
 	MemoryContext old;
 
 	begin_statement(kXactKey, query, location, length);
+	if (!copy)
+		return;
 	old = MemoryContextSwitchTo(stmt_cxt);
 	stmt_text = statement_text(query, location, length);
 	stmt_cxt_used = true;
@@ -129,7 +132,7 @@ statement_scope_enter(const void *key, const char *query, int location, int leng
 		if (ActivePortal == nullptr)
 		{
 			if (!statement_is(kXactKey))
-				begin_xact_statement(query, location, length);
+				begin_xact_statement(query, location, length, false);
 		}
 		else if (statement_is(kXactKey))
 			adopt_statement(key, query, location, length);
@@ -140,10 +143,19 @@ statement_scope_enter(const void *key, const char *query, int location, int leng
 }
 
 void
+statement_scope_planned(void)
+{
+	/* Planning changed rows and no portal took the statement over yet: keep its text, since the
+	 * query string may not outlive the transaction's statement. */
+	if (depth == 0 && statement_is(kXactKey) && stmt_query != nullptr && row_guard_counted_anything())
+		(void) statement_text_now();
+}
+
+void
 statement_scope_enter_agent_code(void)
 {
 	if (depth == 0 && !statement_is(kXactKey))
-		begin_xact_statement(debug_query_string, -1, 0);
+		begin_xact_statement(debug_query_string, -1, 0, true);
 	depth++;
 }
 

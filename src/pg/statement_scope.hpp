@@ -61,6 +61,9 @@ void		statement_scope_abort(void);
 void		statement_scope_enter_agent_code(void);
 void		statement_scope_leave_agent_code(void);
 
+/* Planning at the top ended (planner_hook): what it changed stays with the transaction's statement. */
+void		statement_scope_planned(void);
+
 /* ExecutorEnd of the statement's own QueryDesc, outside every scope: the statement is over. */
 void		statement_scope_end_if(const void *key);
 

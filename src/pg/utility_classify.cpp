@@ -15,199 +15,9 @@
 #include "pg/guc.hpp"
 #include "pg/identity.hpp"
 #include "pg/names.hpp"
-#include "pg/utility_hook.hpp"
+#include "pg/utility_classify.hpp"
 
 namespace agentguard {
-
-static const char *const kReasonDrop = "agents may not drop objects without an approval";
-static const char *const kReasonTruncate = "agents may not truncate tables without an approval";
-static const char *const kReasonRole = "role and membership changes need an approval";
-static const char *const kReasonSchema = "agents may not create, alter or drop anything in schema agentguard";
-static const char *const kReasonExtension = "agents may not create, alter or drop the pg_agentguard extension";
-static const char *const kReasonSettings = "agents may not change pg_agentguard settings";
-static const char *const kReasonGuardRoles = "agents may not change the agentguard roles or their members";
-
-/* ---------- marking and naming ---------- */
-
-static void
-mark_destructive(Verdict *v, const char *reason)
-{
-	if (v->cls == StatementClass::SelfProtection)
-		return;
-	v->cls = StatementClass::DestructiveDdl;
-	v->reason = reason;
-}
-
-static void
-mark_self(Verdict *v, const char *reason)
-{
-	v->cls = StatementClass::SelfProtection;
-	v->reason = reason;
-}
-
-static void
-add_name(Verdict *v, const char *name)
-{
-	v->objects = lappend(v->objects, pstrdup(name));
-}
-
-static bool
-is_guard_role_name(const char *name)
-{
-	return name != nullptr &&
-		(strcmp(name, AG_AGENT_ROLE) == 0 || strcmp(name, AG_APPROVER_ROLE) == 0);
-}
-
-static bool
-is_guard_schema(Oid nsp)
-{
-	return OidIsValid(nsp) && nsp == guard_schema_oid();
-}
-
-/* A qualified name list whose schema part names our schema. */
-static bool
-names_guard_schema(List *names)
-{
-	if (names == NIL || list_length(names) < 2 || !IsA(linitial(names), String))
-		return false;
-	return strcmp(strVal(linitial(names)), AG_SCHEMA) == 0;
-}
-
-/* A name list as typed; unlike NameListToString it accepts the TypeName members of DROP CAST and
- * DROP TRANSFORM instead of raising an error. */
-static char *
-names_to_string(List *names)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, names)
-	{
-		Node	   *n = static_cast<Node *>(lfirst(lc));
-
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, '.');
-		if (IsA(n, String))
-			appendStringInfoString(&buf, quote_identifier(strVal(n)));
-		else if (IsA(n, TypeName))
-			appendStringInfoString(&buf, TypeNameToString(castNode(TypeName, n)));
-		else
-			appendStringInfoChar(&buf, '?');
-	}
-	return buf.data;
-}
-
-/*
- * The relation a name means, without locks and without permission checks: classifying must not fail
- * where PostgreSQL itself would report the statement's own error later (a schema without USAGE, say).
- */
-static Oid
-resolve_relation(RangeVar *rv)
-{
-	Oid			nsp;
-
-	if (rv->schemaname == nullptr)
-		return RelnameGetRelid(rv->relname);
-	if (strcmp(rv->schemaname, "pg_temp") == 0)
-		nsp = LookupExplicitNamespace(rv->schemaname, true);
-	else
-		nsp = get_namespace_oid(rv->schemaname, true);
-	return OidIsValid(nsp) ? get_relname_relid(rv->relname, nsp) : InvalidOid;
-}
-
-/* Resolves a relation named in a statement and records it. */
-static void
-add_relation(Verdict *v, RangeVar *rv, bool missing_ok)
-{
-	Oid			relid;
-
-	if (rv == nullptr)
-		return;
-	relid = resolve_relation(rv);
-	if (!OidIsValid(relid))
-	{
-		add_name(v, quote_qualified_identifier(rv->schemaname, rv->relname));
-		/* An absent object under IF EXISTS destroys nothing; without it the statement fails anyway. */
-		if (!missing_ok)
-			v->all_temp = false;
-		if (rv->schemaname != nullptr && strcmp(rv->schemaname, AG_SCHEMA) == 0)
-			mark_self(v, kReasonSchema);
-		return;
-	}
-	v->objects = lappend(v->objects, relation_display_name(relid));
-	v->oids = lappend_oid(v->oids, relid);
-	if (!relation_is_own_temp(relid))
-		v->all_temp = false;
-	if (is_guard_schema(get_rel_namespace(relid)))
-		mark_self(v, kReasonSchema);
-}
-
-/* Statements that create or change something on a relation: only its schema matters. */
-static void
-check_relation_in_guard_schema(RangeVar *rv, Verdict *v)
-{
-	Oid			relid;
-
-	if (rv == nullptr)
-		return;
-	relid = resolve_relation(rv);
-	if ((OidIsValid(relid) && is_guard_schema(get_rel_namespace(relid))) ||
-		(rv->schemaname != nullptr && strcmp(rv->schemaname, AG_SCHEMA) == 0))
-	{
-		add_name(v, quote_qualified_identifier(rv->schemaname, rv->relname));
-		mark_self(v, kReasonSchema);
-	}
-}
-
-static const char *
-rolespec_name(RoleSpec *r)
-{
-	if (r == nullptr)
-		return nullptr;
-	switch (r->roletype)
-	{
-		case ROLESPEC_CSTRING:
-			return r->rolename;
-		case ROLESPEC_CURRENT_USER:
-		case ROLESPEC_SESSION_USER:
-		case ROLESPEC_CURRENT_ROLE:
-			return GetUserNameFromId(r->roletype == ROLESPEC_SESSION_USER ? GetSessionUserId() : GetUserId(),
-									 true);
-		case ROLESPEC_PUBLIC:
-			return "public";
-	}
-	return nullptr;
-}
-
-static void
-add_role_name(Verdict *v, const char *name)
-{
-	if (name == nullptr)
-		name = "ALL";
-	add_name(v, quote_identifier(name));
-	if (is_guard_role_name(name))
-		mark_self(v, kReasonGuardRoles);
-}
-
-static void
-add_role_specs(Verdict *v, List *roles)
-{
-	ListCell   *lc;
-
-	foreach(lc, roles)
-		add_role_name(v, rolespec_name(castNode(RoleSpec, lfirst(lc))));
-}
-
-static bool
-setstmt_touches_guard(VariableSetStmt *set)
-{
-	if (set == nullptr)
-		return false;
-	if (set->kind == VAR_RESET_ALL)
-		return true;			/* in ALTER ROLE/DATABASE it would drop a DBA's agentguard values */
-	return is_protected_setting(set->name);
-}
 
 /* ---------- DROP ---------- */
 
@@ -308,6 +118,10 @@ struct AlterTableRule
 	const char *reason;
 };
 
+static const char *const kReasonOwner = "ALTER ... OWNER TO gives objects away and needs an approval";
+static const char *const kReasonTrigger =
+	"disabling triggers or rules removes the application's safety checks and needs an approval";
+
 static const AlterTableRule kAlterTableRules[] = {
 	{AT_DropColumn, "DROP COLUMN destroys data and needs an approval"},
 	{AT_AlterColumnType, "ALTER COLUMN ... TYPE rewrites data and needs an approval"},
@@ -315,6 +129,19 @@ static const AlterTableRule kAlterTableRules[] = {
 	/* A NOT NULL is a constraint like the others (from PostgreSQL 18 on a pg_constraint row that DROP
 	 * CONSTRAINT can name too): dropping it destroys no data, but it loosens a rule other code relies on. */
 	{AT_DropNotNull, "DROP NOT NULL needs an approval"},
+	/* rows lost or hidden without a DROP */
+	{AT_SetUnLogged, "SET UNLOGGED loses the table's rows at a crash and on standbys and needs an approval"},
+	{AT_DetachPartition, "DETACH PARTITION takes rows out of the table and needs an approval"},
+	{AT_DetachPartitionFinalize, "DETACH PARTITION takes rows out of the table and needs an approval"},
+	{AT_DropInherit, "NO INHERIT takes rows out of the parent table and needs an approval"},
+	/* the application's safety nets: its triggers, rules and foreign-key checks */
+	{AT_DisableTrig, kReasonTrigger},
+	{AT_DisableTrigAll, kReasonTrigger},
+	{AT_DisableTrigUser, kReasonTrigger},
+	{AT_EnableReplicaTrig, kReasonTrigger},	/* fires only under session_replication_role = replica */
+	{AT_DisableRule, kReasonTrigger},
+	{AT_EnableReplicaRule, kReasonTrigger},
+	{AT_ChangeOwner, kReasonOwner},
 };
 
 static const char *
@@ -371,178 +198,66 @@ drop_subscription_object(Node *n, Verdict *v)
 	add_name(v, castNode(DropSubscriptionStmt, n)->subname);
 }
 
-/* ---------- roles, settings, privileges ---------- */
-
 static void
-drop_owned_objects(Node *n, Verdict *v)
+refresh_matview(Node *n, Verdict *v)
 {
-	add_role_specs(v, castNode(DropOwnedStmt, n)->roles);
+	RefreshMatViewStmt *s = castNode(RefreshMatViewStmt, n);
+
+	if (!s->skipData)
+		return;
+	mark_destructive(v, "REFRESH MATERIALIZED VIEW ... WITH NO DATA empties it and needs an approval");
+	add_relation(v, s->relation, false);
+}
+
+/* CREATE OR REPLACE VIEW over an existing view can make it return anything, or nothing. */
+static void
+replace_view(Node *n, Verdict *v)
+{
+	ViewStmt   *s = castNode(ViewStmt, n);
+	Oid			relid;
+
+	if (!s->replace)
+		return;
+	relid = resolve_relation(s->view);
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_VIEW)
+		return;
+	mark_destructive(v, "CREATE OR REPLACE VIEW over an existing view needs an approval");
+	add_relation(v, s->view, false);
+}
+
+/* The current role owns roleid's objects: it is that role or a member of it (superuser or not). */
+static bool
+owned_by_current_role(Oid owner)
+{
+	return owner == GetUserId() || is_member_of_role_nosuper(GetUserId(), owner);
 }
 
 static void
-drop_role_objects(Node *n, Verdict *v)
+alter_sequence(Node *n, Verdict *v)
 {
-	add_role_specs(v, castNode(DropRoleStmt, n)->roles);
-}
-
-static void
-create_role_objects(Node *n, Verdict *v)
-{
-	add_role_name(v, castNode(CreateRoleStmt, n)->role);
-}
-
-static void
-alter_role_objects(Node *n, Verdict *v)
-{
-	add_role_name(v, rolespec_name(castNode(AlterRoleStmt, n)->role));
-}
-
-static void
-alter_role_set_objects(Node *n, Verdict *v)
-{
-	AlterRoleSetStmt *s = castNode(AlterRoleSetStmt, n);
-
-	add_role_name(v, rolespec_name(s->role));
-	if (setstmt_touches_guard(s->setstmt))
-		mark_self(v, kReasonSettings);
-}
-
-static void
-alter_database_set(Node *n, Verdict *v)
-{
-	if (setstmt_touches_guard(castNode(AlterDatabaseSetStmt, n)->setstmt))
-		mark_self(v, kReasonSettings);
-}
-
-static void
-grant_role_objects(Node *n, Verdict *v)
-{
+	AlterSeqStmt *s = castNode(AlterSeqStmt, n);
 	ListCell   *lc;
+	Oid			relid;
+	HeapTuple	tup;
+	Oid			owner;
 
-	foreach(lc, castNode(GrantRoleStmt, n)->granted_roles)
-		add_role_name(v, castNode(AccessPriv, lfirst(lc))->priv_name);
-}
-
-static void
-classify_rename(Node *n, Verdict *v)
-{
-	RenameStmt *s = castNode(RenameStmt, n);
-
-	if (s->renameType == OBJECT_ROLE)
-	{
-		mark_destructive(v, kReasonRole);
-		v->all_temp = false;
-		add_role_name(v, s->subname);
-		if (is_guard_role_name(s->newname))
-			mark_self(v, kReasonGuardRoles);
-	}
-	else if (s->renameType == OBJECT_SCHEMA &&
-			 (strcmp(s->subname, AG_SCHEMA) == 0 || strcmp(s->newname, AG_SCHEMA) == 0))
-		mark_self(v, kReasonSchema);
-}
-
-static void
-classify_set(Node *n, Verdict *v)
-{
-	VariableSetStmt *s = castNode(VariableSetStmt, n);
-
-	/* RESET ALL is let through: the protected settings are GUC_NO_RESET_ALL, and poolers send it
-	 * (DISCARD ALL) on every connection they hand out. */
-	if (s->kind != VAR_RESET_ALL && is_protected_setting(s->name))
-	{
-		add_name(v, s->name);
-		mark_self(v, kReasonSettings);
-	}
-}
-
-static void
-classify_grant(Node *n, Verdict *v)
-{
-	GrantStmt  *s = castNode(GrantStmt, n);
-	ListCell   *lc;
-
-	foreach(lc, s->objects)
-	{
-		Node	   *obj = static_cast<Node *>(lfirst(lc));
-
-		if (s->targtype == ACL_TARGET_ALL_IN_SCHEMA || s->objtype == OBJECT_SCHEMA)
-		{
-			if (IsA(obj, String) && strcmp(strVal(obj), AG_SCHEMA) == 0)
-				mark_self(v, kReasonSchema);
-		}
-		else if (IsA(obj, RangeVar))
-		{
-			Oid			relid = resolve_relation(castNode(RangeVar, obj));
-
-			if (OidIsValid(relid) && is_guard_schema(get_rel_namespace(relid)))
-				mark_self(v, kReasonSchema);
-		}
-		else if (IsA(obj, ObjectWithArgs) && names_guard_schema(castNode(ObjectWithArgs, obj)->objname))
-			mark_self(v, kReasonSchema);
-	}
-}
-
-static void
-classify_default_privileges(Node *n, Verdict *v)
-{
-	ListCell   *lc;
-
-	foreach(lc, castNode(AlterDefaultPrivilegesStmt, n)->options)
-	{
-		DefElem    *d = castNode(DefElem, lfirst(lc));
-		ListCell   *lc2;
-
-		if (strcmp(d->defname, "schemas") != 0 || d->arg == nullptr)
-			continue;
-		foreach(lc2, castNode(List, d->arg))
-			if (strcmp(strVal(lfirst(lc2)), AG_SCHEMA) == 0)
-				mark_self(v, kReasonSchema);
-	}
-}
-
-/* ---------- files, programs, libraries, extensions ---------- */
-
-static void
-load_object(Node *n, Verdict *v)
-{
-	add_name(v, castNode(LoadStmt, n)->filename);
-}
-
-static void
-classify_copy(Node *n, Verdict *v)
-{
-	CopyStmt   *s = castNode(CopyStmt, n);
-
-	if (s->is_program)
-		mark_self(v, "agents may not run programs through COPY");
-	/* A superuser agent could otherwise write postgresql.auto.conf and reload. */
-	else if (s->filename != nullptr)
-		mark_self(v, "agents may not read or write server files through COPY");
-}
-
-static void
-check_extension_name(const char *extname, Verdict *v)
-{
-	if (strcmp(extname, AG_EXTENSION) == 0)
-		mark_self(v, kReasonExtension);
-}
-
-static void
-create_extension(Node *n, Verdict *v)
-{
-	check_extension_name(castNode(CreateExtensionStmt, n)->extname, v);
-}
-
-static void
-alter_extension(Node *n, Verdict *v)
-{
-	check_extension_name(castNode(AlterExtensionStmt, n)->extname, v);
-}
-
-static void
-alter_extension_contents(Node *n, Verdict *v)
-{
-	check_extension_name(castNode(AlterExtensionContentsStmt, n)->extname, v);
+	foreach(lc, s->options)
+		if (strcmp(castNode(DefElem, lfirst(lc))->defname, "restart") == 0)
+			break;
+	if (lc == nullptr)
+		return;
+	relid = resolve_relation(s->sequence);
+	if (!OidIsValid(relid))
+		return;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tup))
+		return;
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	if (owned_by_current_role(owner))
+		return;
+	mark_destructive(v, "ALTER SEQUENCE ... RESTART on a sequence of another role needs an approval");
+	add_relation(v, s->sequence, s->missing_ok);
 }
 
 /* ---------- objects created on relations, schemas ---------- */
@@ -612,6 +327,12 @@ create_schema(Node *n, Verdict *v)
 		mark_self(v, kReasonSchema);
 }
 
+static void
+reassign_owned_objects(Node *n, Verdict *v)
+{
+	add_role_specs(v, castNode(ReassignOwnedStmt, n)->roles);
+}
+
 /* ---------- the table ---------- */
 
 enum class Effect : uint8
@@ -635,6 +356,9 @@ static const ClassifyRule kRules[] = {
 	{T_DropStmt, Effect::Destructive, kReasonDrop, drop_objects},
 	{T_TruncateStmt, Effect::Destructive, kReasonTruncate, truncate_objects},
 	{T_AlterTableStmt, Effect::None, nullptr, classify_alter_table},
+	{T_RefreshMatViewStmt, Effect::None, nullptr, refresh_matview},
+	{T_ViewStmt, Effect::None, nullptr, replace_view},
+	{T_AlterSeqStmt, Effect::None, nullptr, alter_sequence},
 	{T_DropOwnedStmt, Effect::DestructiveShared,
 	 "DROP OWNED drops every object of a role and needs an approval", drop_owned_objects},
 	{T_DropdbStmt, Effect::DestructiveShared, "agents may not drop databases without an approval",
@@ -653,6 +377,8 @@ static const ClassifyRule kRules[] = {
 	{T_VariableSetStmt, Effect::None, nullptr, classify_set},
 	{T_GrantStmt, Effect::None, nullptr, classify_grant},
 	{T_AlterDefaultPrivilegesStmt, Effect::None, nullptr, classify_default_privileges},
+	{T_AlterOwnerStmt, Effect::DestructiveShared, kReasonOwner, alter_owner_object},
+	{T_ReassignOwnedStmt, Effect::DestructiveShared, kReasonOwner, reassign_owned_objects},
 	/* files, programs, libraries, extensions */
 	{T_AlterSystemStmt, Effect::Self, "agents may not run ALTER SYSTEM", nullptr},
 	{T_LoadStmt, Effect::Self, "agents may not load libraries", load_object},
@@ -660,6 +386,12 @@ static const ClassifyRule kRules[] = {
 	{T_CreateExtensionStmt, Effect::None, nullptr, create_extension},
 	{T_AlterExtensionStmt, Effect::None, nullptr, alter_extension},
 	{T_AlterExtensionContentsStmt, Effect::None, nullptr, alter_extension_contents},
+	{T_CreateFunctionStmt, Effect::None, nullptr, create_function},
+	{T_CreateForeignServerStmt, Effect::DestructiveShared, kReasonForeign, nullptr},
+	{T_AlterForeignServerStmt, Effect::DestructiveShared, kReasonForeign, nullptr},
+	{T_CreateUserMappingStmt, Effect::DestructiveShared, kReasonForeign, nullptr},
+	{T_AlterUserMappingStmt, Effect::DestructiveShared, kReasonForeign, nullptr},
+	{T_NotifyStmt, Effect::None, nullptr, notify_channel},
 	/* objects created on relations, schemas: only schema agentguard matters */
 	{T_CreateTrigStmt, Effect::None, nullptr, trigger_relation},
 	{T_RuleStmt, Effect::None, nullptr, rule_relation},

@@ -113,14 +113,50 @@ decide_action(const Verdict *v, int64 token_id)
 	return a;
 }
 
+Action
+judge_verdict(const Verdict *v, const char *command, const char *statement, const Oid **scope, int *nscope)
+{
+	Intercept	ic;
+	int64		token_id = 0;
+	Action		action;
+
+	if (v->cls == StatementClass::DestructiveDdl && guc_token != nullptr && guc_token[0] != '\0' &&
+		guc_mode != AG_MODE_OFF)
+	{
+		Oid		   *covered = nullptr;
+		int			ncovered = 0;
+
+		token_id = token_match_covering(statement, v->oids, &covered, &ncovered);
+		if (scope != nullptr)
+		{
+			*scope = covered;
+			*nscope = ncovered;
+		}
+	}
+	action = decide_action(v, token_id);
+	if (action == Action::Allow || action == Action::AllowTemp)
+		return action;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.kind = v->cls == StatementClass::SelfProtection ? INTERCEPT_SELF_PROTECTION : INTERCEPT_DESTRUCTIVE_DDL;
+	ic.command = command;
+	ic.statement = statement;
+	ic.objects = v->objects;
+	ic.object_oids = v->oids;
+	ic.reason = v->reason;
+	ic.rows_affected = -1;
+	ic.token_id = token_id;
+	ic.decision = action == Action::Approved ? DECISION_APPROVED :
+		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
+	report_intercept(&ic);		/* does not return for a block */
+	return action;
+}
+
 /* Judges one statement of a guarded session; raises the agent's ERROR when it is refused. */
 static void
 judge_utility(const UtilityArgs *args, UtilityFrame *frame)
 {
 	Verdict		v = {StatementClass::Harmless, nullptr, NIL, NIL, true};
-	Intercept	ic;
-	int64		token_id = 0;
-	Action		action;
 
 	classify_utility(args, &v);
 	if (v.cls == StatementClass::Harmless)
@@ -138,43 +174,8 @@ judge_utility(const UtilityArgs *args, UtilityFrame *frame)
 
 	frame->command = GetCommandTagName(CreateCommandTag(args->parsetree));
 	frame->statement = statement_text(args->query_string, args->pstmt->stmt_location, args->pstmt->stmt_len);
-	if (v.cls == StatementClass::DestructiveDdl && guc_token != nullptr && guc_token[0] != '\0' &&
-		guc_mode != AG_MODE_OFF)
-	{
-		Oid		   *covered = nullptr;
-		int			ncovered = 0;
-
-		token_id = token_match_covering(frame->statement, v.oids, &covered, &ncovered);
-		frame->scope = covered;
-		frame->nscope = ncovered;
-	}
-	action = decide_action(&v, token_id);
-
-	switch (action)
-	{
-		case Action::Allow:
-			frame->drops = DROPS_ALLOWED;
-			return;
-		case Action::AllowTemp:
-			frame->drops = DROPS_TEMP_ONLY;
-			return;
-		default:
-			break;
-	}
-
-	memset(&ic, 0, sizeof(ic));
-	ic.kind = v.cls == StatementClass::SelfProtection ? INTERCEPT_SELF_PROTECTION : INTERCEPT_DESTRUCTIVE_DDL;
-	ic.command = frame->command;
-	ic.statement = frame->statement;
-	ic.objects = v.objects;
-	ic.object_oids = v.oids;
-	ic.reason = v.reason;
-	ic.rows_affected = -1;
-	ic.token_id = token_id;
-	ic.decision = action == Action::Approved ? DECISION_APPROVED :
-		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
-	report_intercept(&ic);		/* does not return for a block */
-	frame->drops = DROPS_ALLOWED;
+	frame->drops = judge_verdict(&v, frame->command, frame->statement, &frame->scope, &frame->nscope) ==
+		Action::AllowTemp ? DROPS_TEMP_ONLY : DROPS_ALLOWED;
 }
 
 static void

@@ -41,4 +41,13 @@ struct Verdict
  * locks and does no permission checks: PostgreSQL reports the statement's own errors later. */
 void		classify_utility(const UtilityArgs *args, Verdict *v);
 
+/*
+ * Decides on an intercepted statement of a guarded session (v->cls not Harmless): checks a presented
+ * token (destructive DDL only), then allows, warns, records the approval, or raises the agent's ERROR.
+ * Returns the action when the statement may run: Allow, AllowTemp, Approved or Warn. When scope is not
+ * NULL it receives the objects a matching token covers (see current_drop_scope in hooks.hpp).
+ */
+Action		judge_verdict(const Verdict *v, const char *command, const char *statement, const Oid **scope,
+						  int *nscope);
+
 }  // namespace agentguard

@@ -1,0 +1,5 @@
+-- Issue 11: ALTER DEFAULT PRIVILEGES hands future objects to other roles.
+-- as: owner superuser
+ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO rt_reader;
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- expect: is blocked
