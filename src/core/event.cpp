@@ -79,12 +79,16 @@ std::string hint_text(const Event& ev)
         return std::string();
     if (!ev.approvable)
         return "No approval can allow this. Do not try to get around the guard; ask a human instead.";
+    if (ev.read_only)
+        return "This server is a standby: nothing can change here, and no approval can help. Run the "
+               "statement on the primary. " + std::string(kDoNotRephrase);
     if (!ev.extension_present)
         return "pg_agentguard is not installed in database \"" + ev.database +
                "\", so this cannot be approved here; a DBA can run CREATE EXTENSION pg_agentguard. " +
                kDoNotRephrase;
-    if (ev.request_id > 0 && !ev.read_only)
-        return "An approver can run: SELECT agentguard.approve(" + std::to_string(ev.request_id) +
+    if (ev.request_id > 0)
+        return "An approver can run in database \"" + ev.database + "\": SELECT agentguard.approve(" +
+               std::to_string(ev.request_id) +
                "); then run the same statement again as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; "
                "COMMIT; " +
                kDoNotRephrase;

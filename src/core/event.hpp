@@ -32,7 +32,7 @@ struct Event {
     int64_t token_id = 0;             // 0: none
     bool approvable = true;           // false for self-protection refusals
     bool extension_present = true;    // CREATE EXTENSION ran in this database
-    bool read_only = false;           // the transaction could not record a request id
+    bool read_only = false;           // a standby: nothing can be recorded or approved here
     std::string agent_code;           // agents' code stopped in a session that is not an agent's, e.g.
                                       // "function app.cleanup() owned by agent role \"bot\""; empty: none
 };
@@ -52,16 +52,18 @@ struct ErrorText {
 //   "Nothing was changed. Agents may not alter pg_agentguard itself."; read_only: no request id sentence.
 // detail (warned): "agentguard.mode is warn, so the statement runs." plus " Rows changed: N." when rows_affected >= 0.
 // hint (blocked, approvable, extension present, request_id > 0):
-//   "An approver can run: SELECT agentguard.approve(42); then run the same statement again
-//    as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; Do not rephrase the statement to
-//    get around the guard." (the form that is safe behind transaction-pooling connection poolers)
+//   "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement
+//    again as BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; Do not rephrase the statement
+//    to get around the guard." (the form that is safe behind transaction-pooling connection poolers)
+// hint (read_only, i.e. a standby): "This server is a standby: nothing can change here, and no approval can
+//   help. Run the statement on the primary. Do not rephrase the statement to get around the guard."
 // hint (self-protection): "No approval can allow this. Do not try to get around the guard; ask a human instead."
 // hint (extension missing): "pg_agentguard is not installed in database \"x\", so this cannot be approved here;
 //   a DBA can run CREATE EXTENSION pg_agentguard. Do not rephrase the statement to get around the guard."
 // hint (no request id otherwise): "Ask a human to approve it with agentguard.grant_token(). Do not rephrase the
 //   statement to get around the guard."
-// hint (warned): empty. The hints are tried in the order above: self-protection, extension missing,
-//   request id (read_only counts as none), otherwise grant_token.
+// hint (warned): empty. The hints are tried in this order: self-protection, standby, extension
+//   missing, request id, otherwise grant_token.
 // Decision::Approved (no error is raised; for a NOTICE or the log): message "<command>[ on <objects>] is allowed
 //   by token 7" ("... by an approval" when token_id is 0), empty detail and hint.
 // An empty command reads "statement"; an empty reason leaves the message at "... is blocked".

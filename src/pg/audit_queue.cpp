@@ -1,54 +1,56 @@
 /*
  * audit_queue.cpp — the shared-memory ring that carries audit records from the backends that intercept
- * statements to the audit worker (SPEC §6), and the counters DBAs read with agentguard.queue_stats().
+ * statements to the processes that write them (SPEC §6), the writer slots, and the holds that keep the
+ * writers away from a database a DBA is dropping, renaming, moving or copying.
  *
  * Why a queue: a blocked statement's transaction aborts, so its audit row cannot be written by the
- * blocked backend. The backend serializes the event (core/record.hpp), appends it here, and wakes the
- * writer of its database; the writer inserts the rows in transactions of its own (audit_worker.cpp).
+ * blocked backend. The backend serializes the event (core/record.hpp), appends it here (audit_enqueue.cpp)
+ * and wakes the writer of its database, or the launcher when there is none (audit_worker.cpp). An
+ * approver's backend may also take its own database's entries and write them in its own transaction
+ * (audit_flush.cpp), so that approve() never waits for a writer.
  *
- * Layout. One fixed ring of AG_RING_BYTES in the main shared-memory segment. Entries are variable
- * length, 16-byte aligned, each a header {len, database oid, state} followed by one serialized record.
- * An entry never wraps: when it does not fit before the end of the ring, a WRAP header fills the rest
- * and the entry starts at offset 0. Positions (head, tail) are 64-bit byte counters that only grow; the
- * offset in the ring is position modulo AG_RING_BYTES. Entries of all databases share the ring; each
- * writer serves only its own database and marks entries READY -> TAKEN -> DONE, and the tail advances
- * over DONE entries only. So a database whose writer cannot run holds back the tail: the launcher
- * discards the entries of a database that no writer can serve (dropped, refusing connections).
+ * Layout. One AgQueueShared header, agentguard.max_writers WriterSlots, then a fixed ring of AG_RING_BYTES
+ * in the main shared-memory segment. Entries are variable length, 16-byte aligned, each a header {len,
+ * database oid, state, taker pid} followed by one serialized record. An entry never wraps: when it does
+ * not fit before the end of the ring, a WRAP header fills the rest and the entry starts at offset 0.
+ * Positions (head, tail) are 64-bit byte counters that only grow; the offset in the ring is position
+ * modulo AG_RING_BYTES. Entries of all databases share the ring in arrival order, so a scan from the tail
+ * meets the databases oldest record first: that is the launcher's order of service. Entries go READY ->
+ * TAKEN (by one process, whose pid is in the header) -> DONE, or back to READY when their write failed;
+ * the tail advances over DONE entries only. A database that no writer can serve holds back the tail until
+ * it is served; only a database that no longer exists is discarded (counted, and the server log holds a
+ * line for each of its events).
  *
- * Lock protocol. One LWLock (named tranche "pg_agentguard_queue") protects everything in AgQueueShared:
- * head, tail, entry headers and payloads, writer slots, launcher latch and counters.
+ * Lock protocol. One LWLock (named tranche "pg_agentguard_queue") protects everything in the shared
+ * struct: head, tail, entry headers and payloads, writer slots, holds, launcher latch and counters.
  *  - Producers take it exclusively to append one entry (a memcpy of at most 1 MB, usually < 1 KB), then
- *    release it and only then SetLatch the writer (or the launcher when the database has no writer).
- *  - Writers take it exclusively to copy out their READY entries (marking them TAKEN) and again, after
- *    their transaction committed, to mark them DONE and advance the tail; they never hold it while
- *    running SQL. Nothing is allocated while it is held (the copy goes to a buffer the writer owns), so
- *    no ERROR can be raised with it held except by a bug; an ERROR would release it anyway.
- *  - A writer attached for a database is the only consumer of that database's entries; a writer that
- *    exits hands its TAKEN entries back (READY) in a before_shmem_exit callback. A crash of any backend
- *    makes the postmaster reinitialize shared memory: the queue is then lost, and the server-log line
- *    that the event sink writes before every enqueue is the record of those events.
+ *    release it and only then SetLatch the writer (or the launcher).
+ *  - Takers take it exclusively to copy out READY entries (marking them TAKEN) and again, after their
+ *    transaction committed (or failed), to mark them DONE (or READY) and advance the tail; they never
+ *    hold it while running SQL. Nothing is allocated while it is held, so no ERROR can be raised with it
+ *    held except by a bug; an ERROR would release it anyway.
+ *  - A process that exits hands its TAKEN entries back (before_shmem_exit for writers, the transaction
+ *    callback for approvers). A crash of any backend makes the postmaster reinitialize shared memory:
+ *    the queue is then lost, and the server-log line that the event sink writes before every enqueue is
+ *    the record of those events.
  *  - Producers that find the ring full sleep on space_cv (at most AG_FULL_WAIT_MS in total, waking the
- *    writers meanwhile); writers broadcast it whenever they free space. Then they give up and count an
+ *    writers meanwhile); takers broadcast it whenever they free space. Then they give up and count an
  *    overflow: the server-log line is the record.
- *  - Counters are only changed and read under the lock.
  */
 #include "pg/pg_headers.hpp"
 
 #include <cstring>
-#include <new>
 
 #include "core/record.hpp"
-#include "pg/audit.hpp"
 #include "pg/audit_queue.hpp"
-#include "pg/event_sink.hpp"
-#include "pg/pg_guard.hpp"
+#include "pg/guc.hpp"
 
 namespace agentguard {
 
 #define AG_RING_BYTES (8 * 1024 * 1024)
-#define AG_MAX_WRITERS 16
 #define AG_FULL_WAIT_MS 1000
 #define AG_TRANCHE "pg_agentguard_queue"
+#define AG_MAX_HOLDS 16
 
 #define AG_ENTRY_WRAP 0xFFFFFFFFu
 enum EntryState : uint32
@@ -63,7 +65,7 @@ struct EntryHeader
 	uint32		len;			/* payload bytes, or AG_ENTRY_WRAP */
 	Oid			dboid;
 	uint32		state;			/* EntryState */
-	uint32		reserved;
+	uint32		taker;			/* pid of the process that took it (TAKEN only) */
 };
 
 static_assert(sizeof(EntryHeader) == 16, "entry header is 16 bytes");
@@ -71,11 +73,21 @@ static_assert(AG_QUEUE_MAX_ENTRY >= agentguard::kMaxRecordBytes, "a record fits 
 static_assert(AG_RING_BYTES % 16 == 0 && AG_RING_BYTES >= 4 * (AG_QUEUE_MAX_ENTRY + 16),
 			  "the ring holds several of the largest entries");
 
+#define SLOT_FREE 0
+#define SLOT_STARTING (-1)
+
 struct WriterSlot
 {
-	Oid			dboid;			/* InvalidOid: free */
-	int			pid;
+	Oid			dboid;
+	int			pid;			/* SLOT_FREE, SLOT_STARTING (reserved by the launcher), or the writer */
 	Latch	   *latch;
+	bool		leave;			/* a DBA operation asked the writer to leave its database */
+};
+
+struct Hold
+{
+	Oid			dboid;
+	TimestampTz until;
 };
 
 struct AgQueueShared
@@ -84,6 +96,7 @@ struct AgQueueShared
 	ConditionVariable space_cv;
 	Latch	   *launcher_latch;
 	int			launcher_pid;
+	int			nslots;
 	uint64		head;			/* next write position */
 	uint64		tail;			/* oldest entry not yet DONE */
 	uint64		pending;		/* entries READY or TAKEN */
@@ -94,11 +107,12 @@ struct AgQueueShared
 	uint64		write_failures;
 	uint64		worker_restarts;
 	uint64		launcher_starts;
-	WriterSlot	writers[AG_MAX_WRITERS];
-	char		ring[FLEXIBLE_ARRAY_MEMBER];
+	Hold		holds[AG_MAX_HOLDS];
 };
 
 static AgQueueShared *queue = nullptr;
+static WriterSlot *slots = nullptr;
+static char *ring = nullptr;
 static int	my_slot = -1;		/* this process's writer slot */
 
 #if AG_HAVE_SHMEM_REQUEST_HOOK
@@ -107,9 +121,21 @@ static shmem_request_hook_type prev_shmem_request_hook = nullptr;
 static shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
 
 static Size
+slots_offset(void)
+{
+	return MAXALIGN(sizeof(AgQueueShared));
+}
+
+static Size
+ring_offset(int nslots)
+{
+	return TYPEALIGN(16, slots_offset() + sizeof(WriterSlot) * (Size) nslots);
+}
+
+static Size
 queue_shmem_size(void)
 {
-	return add_size(MAXALIGN(offsetof(AgQueueShared, ring)), AG_RING_BYTES);
+	return add_size(ring_offset(guc_max_writers), AG_RING_BYTES);
 }
 
 static void
@@ -140,15 +166,20 @@ queue_shmem_startup(void)
 	/* After a crash the postmaster calls this again on a fresh segment: never keep the old pointer. */
 	queue = nullptr;
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	AgQueueShared *q = static_cast<AgQueueShared *>(ShmemInitStruct("pg_agentguard audit queue",
-																  queue_shmem_size(), &found));
+	char	   *base = static_cast<char *>(ShmemInitStruct("pg_agentguard audit queue",
+														   queue_shmem_size(), &found));
+	AgQueueShared *q = reinterpret_cast<AgQueueShared *>(base);
+
 	if (!found)
 	{
-		memset(q, 0, offsetof(AgQueueShared, ring));
+		memset(base, 0, ring_offset(guc_max_writers));
 		q->lock = &(GetNamedLWLockTranche(AG_TRANCHE))->lock;
+		q->nslots = guc_max_writers;
 		ConditionVariableInit(&q->space_cv);
 	}
 	LWLockRelease(AddinShmemInitLock);
+	slots = reinterpret_cast<WriterSlot *>(base + slots_offset());
+	ring = base + ring_offset(q->nslots);
 	queue = q;
 }
 
@@ -183,7 +214,7 @@ entry_total(uint32 len)
 static inline EntryHeader *
 header_at(uint64 pos)
 {
-	return reinterpret_cast<EntryHeader *>(queue->ring + (pos % AG_RING_BYTES));
+	return reinterpret_cast<EntryHeader *>(ring + (pos % AG_RING_BYTES));
 }
 
 /* Position of the entry after the one (or the wrap marker) at pos. */
@@ -197,12 +228,31 @@ next_pos(uint64 pos)
 	return pos + entry_total(h->len);
 }
 
+static int
+slot_of_database(Oid dboid)
+{
+	for (int i = 0; i < queue->nslots; i++)
+		if (slots[i].pid != SLOT_FREE && slots[i].dboid == dboid)
+			return i;
+	return -1;
+}
+
+static bool
+is_held(Oid dboid, TimestampTz now)
+{
+	for (int i = 0; i < AG_MAX_HOLDS; i++)
+		if (queue->holds[i].dboid == dboid && queue->holds[i].until > now)
+			return true;
+	return false;
+}
+
 static Latch *
 latch_for_database(Oid dboid)
 {
-	for (int i = 0; i < AG_MAX_WRITERS; i++)
-		if (queue->writers[i].dboid == dboid && queue->writers[i].pid != 0)
-			return queue->writers[i].latch;
+	int			i = slot_of_database(dboid);
+
+	if (i >= 0 && slots[i].pid > 0)
+		return slots[i].latch;
 	return queue->launcher_latch;
 }
 
@@ -231,7 +281,7 @@ ring_push(Oid dboid, const char *data, uint32 len, Latch **wake)
 	h->len = len;
 	h->dboid = dboid;
 	h->state = ENTRY_READY;
-	h->reserved = 0;
+	h->taker = 0;
 	memcpy(reinterpret_cast<char *>(h) + sizeof(EntryHeader), data, len);
 	queue->head += total;
 	queue->pending++;
@@ -255,31 +305,30 @@ advance_tail(void)
 }
 
 /* ---------------------------------------------------------------------------------------------------
- * Producer */
+ * Producers */
 
-static void
-count_overflow(void)
+void
+audit_queue_count(QueueCounter which, uint64 n)
 {
+	if (queue == nullptr)
+		return;
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	queue->overflowed++;
+	if (which == QC_OVERFLOWED)
+		queue->overflowed += n;
+	else
+		queue->discarded += n;
 	LWLockRelease(queue->lock);
 }
 
-static void
-count_discarded(uint64 n)
+bool
+audit_queue_push(Oid dboid, const char *data, uint32 len)
 {
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	queue->discarded += n;
-	LWLockRelease(queue->lock);
-}
-
-/* Appends, waiting up to AG_FULL_WAIT_MS for space. False when the queue stayed full. */
-static bool
-push_with_wait(Oid dboid, const char *data, uint32 len)
-{
-	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AG_FULL_WAIT_MS);
+	TimestampTz deadline;
 	bool		pushed = false;
 
+	if (queue == nullptr)
+		return false;
+	deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), AG_FULL_WAIT_MS);
 	for (;;)
 	{
 		Latch	   *wake = nullptr;
@@ -313,207 +362,18 @@ push_with_wait(Oid dboid, const char *data, uint32 len)
 	return pushed;
 }
 
-/* The SHA-256 of the normalised statement, with the server's own implementation. */
-static void
-statement_sha256(const char *normalized, uint8 *out)
-{
-	text	   *t = cstring_to_text(normalized);
-	bytea	   *h = DatumGetByteaPP(DirectFunctionCall1(sha256_bytea, PointerGetDatum(t)));
-
-	Assert(VARSIZE_ANY_EXHDR(h) == 32);
-	memcpy(out, VARDATA_ANY(h), 32);
-	pfree(t);
-	pfree(h);
-}
-
-static void
-to_record(const EventData *ev, const char *login_role, const uint8 *hash, AuditRecord *r)
-{
-	ListCell   *lc;
-
-	r->database_oid = ev->database_oid;
-	r->login_role_oid = ev->login_role_oid;
-	r->logged_at = ev->logged_at;
-	r->backend_pid = ev->backend_pid;
-	r->decision = static_cast<uint8_t>(ev->decision);
-	r->approvable = ev->approvable;
-	r->extension_present = ev->extension_present;
-	r->read_only = ev->read_only;
-	r->has_statement_hash = hash != nullptr;
-	if (hash != nullptr)
-		memcpy(r->statement_hash, hash, 32);
-	r->rows_affected = ev->rows_affected;
-	r->request_id = ev->request_id;
-	r->token_id = ev->token_id;
-	r->database = ev->database ? ev->database : "";
-	r->login_role = login_role ? login_role : "";
-	r->session_role = ev->session_role ? ev->session_role : "";
-	r->current_role = ev->current_role ? ev->current_role : "";
-	r->application_name = ev->application_name ? ev->application_name : "";
-	r->client_addr = ev->client_addr ? ev->client_addr : "";
-	r->command = ev->command ? ev->command : "";
-	r->statement = ev->statement ? ev->statement : "";
-	r->reason = ev->reason ? ev->reason : "";
-	r->notify_payload = ev->notify_payload ? ev->notify_payload : "";
-	foreach(lc, ev->objects)
-		r->objects.emplace_back(static_cast<const char *>(lfirst(lc)));
-	foreach(lc, ev->object_oids)
-		r->object_oids.push_back(lfirst_oid(lc));
-}
-
-void
-audit_enqueue(const EventData *ev)
-{
-	uint8		hash[32];
-	bool		has_hash = false;
-	const char *login_role;
-	char	   *buf = nullptr;
-	uint32		len = 0;
-
-	/* No shared state (standalone backend): the server-log line is the only record. */
-	if (queue == nullptr || ev == nullptr)
-		return;
-	/* Without the extension in this database there is nowhere to write: SPEC §1 makes the server log
-	 * the record. Counted, so DBAs can see it happen. */
-	if (!ev->extension_present)
-	{
-		count_discarded(1);
-		return;
-	}
-
-	/* Everything that calls PostgreSQL happens before the C++ part. */
-	if (ev->statement_normalized != nullptr)
-	{
-		statement_sha256(ev->statement_normalized, hash);
-		has_hash = true;
-	}
-	login_role = GetUserNameFromId(ev->login_role_oid, true);
-
-	ag_cpp_call("serializing an audit record", [&]() {
-		/* Catch here: a failure to queue must not turn the agent's error (or an approved statement)
-		 * into an internal error; it becomes an overflow below. */
-		try
-		{
-			AuditRecord r;
-			to_record(ev, login_role, has_hash ? hash : nullptr, &r);
-			std::string bytes = serialize_record(r);
-			if (bytes.size() <= AG_QUEUE_MAX_ENTRY)
-			{
-				buf = static_cast<char *>(MemoryContextAllocExtended(CurrentMemoryContext, bytes.size(),
-																	 MCXT_ALLOC_NO_OOM));
-				if (buf != nullptr)
-				{
-					memcpy(buf, bytes.data(), bytes.size());
-					len = static_cast<uint32>(bytes.size());
-				}
-			}
-		}
-		catch (...)
-		{
-			buf = nullptr;
-		}
-	});
-
-	if (buf == nullptr || !push_with_wait(ev->database_oid, buf, len))
-	{
-		count_overflow();
-		ereport(LOG,
-				(errmsg("pg_agentguard: audit queue is full; the event logged above was not queued for agentguard.audit_log"),
-				 errhidestmt(true)));
-	}
-	if (buf != nullptr)
-		pfree(buf);
-}
-
 /* ---------------------------------------------------------------------------------------------------
- * Writers */
-
-/* Hands TAKEN entries of dboid back; lock held. */
-static void
-reset_taken(Oid dboid)
-{
-	for (uint64 pos = queue->tail; pos < queue->head; pos = next_pos(pos))
-	{
-		EntryHeader *h = header_at(pos);
-
-		if (h->len != AG_ENTRY_WRAP && h->dboid == dboid && h->state == ENTRY_TAKEN)
-			h->state = ENTRY_READY;
-	}
-}
-
-static bool
-has_ready(Oid dboid)
-{
-	for (uint64 pos = queue->tail; pos < queue->head; pos = next_pos(pos))
-	{
-		EntryHeader *h = header_at(pos);
-
-		if (h->len != AG_ENTRY_WRAP && h->dboid == dboid && h->state == ENTRY_READY)
-			return true;
-	}
-	return false;
-}
-
-bool
-audit_queue_attach_writer(Oid dboid)
-{
-	int			free_slot = -1;
-
-	if (queue == nullptr)
-		return false;
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	for (int i = 0; i < AG_MAX_WRITERS; i++)
-	{
-		if (queue->writers[i].dboid == dboid && queue->writers[i].pid != 0)
-		{
-			LWLockRelease(queue->lock);
-			return false;
-		}
-		if (free_slot < 0 && queue->writers[i].pid == 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0)
-	{
-		queue->writers[free_slot].dboid = dboid;
-		queue->writers[free_slot].pid = MyProcPid;
-		queue->writers[free_slot].latch = &MyProc->procLatch;
-		reset_taken(dboid);
-		my_slot = free_slot;
-	}
-	LWLockRelease(queue->lock);
-	return free_slot >= 0;
-}
-
-void
-audit_queue_detach_writer(void)
-{
-	if (queue == nullptr || my_slot < 0)
-		return;
-	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	reset_taken(queue->writers[my_slot].dboid);
-	queue->writers[my_slot].dboid = InvalidOid;
-	queue->writers[my_slot].pid = 0;
-	queue->writers[my_slot].latch = nullptr;
-	my_slot = -1;
-	/* Entries handed back need a new writer: let the launcher look. */
-	Latch	   *launcher = queue->launcher_latch;
-
-	LWLockRelease(queue->lock);
-	if (launcher != nullptr)
-		SetLatch(launcher);
-}
+ * Takers */
 
 int
-audit_queue_take(char *buf, Size bufsize, QueueTaken *out, int max)
+audit_queue_take(Oid dboid, char *buf, Size bufsize, QueueTaken *out, int max)
 {
 	int			n = 0;
 	Size		used = 0;
 
-	if (queue == nullptr || my_slot < 0 || max <= 0)
+	if (queue == nullptr || max <= 0)
 		return 0;
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	Oid			dboid = queue->writers[my_slot].dboid;
-
 	for (uint64 pos = queue->tail; pos < queue->head && n < max; pos = next_pos(pos))
 	{
 		EntryHeader *h = header_at(pos);
@@ -524,6 +384,7 @@ audit_queue_take(char *buf, Size bufsize, QueueTaken *out, int max)
 			break;
 		memcpy(buf + used, reinterpret_cast<char *>(h) + sizeof(EntryHeader), h->len);
 		h->state = ENTRY_TAKEN;
+		h->taker = (uint32) MyProcPid;
 		out[n].pos = pos;
 		out[n].data = buf + used;
 		out[n].len = h->len;
@@ -544,10 +405,11 @@ audit_queue_finish(const QueueTaken *entries, int n, uint64 written, uint64 disc
 	{
 		EntryHeader *h = header_at(entries[i].pos);
 
-		/* Only an entry this writer still holds: positions are never reused while it is TAKEN. */
-		if (h->state == ENTRY_TAKEN)
+		/* Only an entry this process still holds: positions are never reused while it is TAKEN. */
+		if (h->state == ENTRY_TAKEN && h->taker == (uint32) MyProcPid)
 		{
 			h->state = ENTRY_DONE;
+			h->taker = 0;
 			queue->pending--;
 		}
 	}
@@ -559,24 +421,149 @@ audit_queue_finish(const QueueTaken *entries, int n, uint64 written, uint64 disc
 	ConditionVariableBroadcast(&queue->space_cv);
 }
 
-bool
-audit_queue_detach_if_idle(void)
+void
+audit_queue_requeue(const QueueTaken *entries, int n, bool count_failure)
 {
-	bool		idle;
+	if (queue == nullptr)
+		return;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < n; i++)
+	{
+		EntryHeader *h = header_at(entries[i].pos);
+
+		if (h->state == ENTRY_TAKEN && h->taker == (uint32) MyProcPid)
+		{
+			h->state = ENTRY_READY;
+			h->taker = 0;
+		}
+	}
+	if (count_failure)
+		queue->write_failures++;
+	LWLockRelease(queue->lock);
+}
+
+void
+audit_queue_requeue_mine(void)
+{
+	if (queue == nullptr)
+		return;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	for (uint64 pos = queue->tail; pos < queue->head; pos = next_pos(pos))
+	{
+		EntryHeader *h = header_at(pos);
+
+		if (h->len != AG_ENTRY_WRAP && h->state == ENTRY_TAKEN && h->taker == (uint32) MyProcPid)
+		{
+			h->state = ENTRY_READY;
+			h->taker = 0;
+		}
+	}
+	LWLockRelease(queue->lock);
+}
+
+/* ---------------------------------------------------------------------------------------------------
+ * Writers */
+
+bool
+audit_queue_attach_writer(int slot, Oid dboid)
+{
+	bool		ok = false;
+
+	if (queue == nullptr || slot < 0 || slot >= queue->nslots)
+		return false;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	if (slots[slot].pid == SLOT_STARTING && slots[slot].dboid == dboid)
+	{
+		if (is_held(dboid, GetCurrentTimestamp()) || slots[slot].leave)
+		{
+			/* A DBA operation on this database began while we started: leave at once. */
+			slots[slot].pid = SLOT_FREE;
+			slots[slot].dboid = InvalidOid;
+		}
+		else
+		{
+			slots[slot].pid = MyProcPid;
+			slots[slot].latch = &MyProc->procLatch;
+			my_slot = slot;
+			ok = true;
+		}
+	}
+	LWLockRelease(queue->lock);
+	return ok;
+}
+
+static void
+detach_locked(void)
+{
+	slots[my_slot].dboid = InvalidOid;
+	slots[my_slot].pid = SLOT_FREE;
+	slots[my_slot].latch = nullptr;
+	slots[my_slot].leave = false;
+	my_slot = -1;
+}
+
+void
+audit_queue_detach_writer(void)
+{
+	Latch	   *launcher;
+
+	if (queue == nullptr)
+		return;
+	audit_queue_requeue_mine();
+	if (my_slot < 0)
+		return;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	detach_locked();
+	launcher = queue->launcher_latch;
+	LWLockRelease(queue->lock);
+	/* A slot is free: let the launcher look. */
+	if (launcher != nullptr)
+		SetLatch(launcher);
+}
+
+bool
+audit_queue_writer_should_leave(TimestampTz idle_since, TimestampTz serving_since, int idle_ms,
+								int quantum_ms)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	bool		own_ready = false;
+	bool		others_waiting = false;
+	bool		free_slot = false;
+	bool		leave;
+	Oid			dboid;
+	Latch	   *launcher;
 
 	if (queue == nullptr || my_slot < 0)
 		return true;
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
-	idle = !has_ready(queue->writers[my_slot].dboid);
-	if (idle)
+	dboid = slots[my_slot].dboid;
+	for (uint64 pos = queue->tail; pos < queue->head && !(own_ready && others_waiting); pos = next_pos(pos))
 	{
-		queue->writers[my_slot].dboid = InvalidOid;
-		queue->writers[my_slot].pid = 0;
-		queue->writers[my_slot].latch = nullptr;
-		my_slot = -1;
+		EntryHeader *h = header_at(pos);
+
+		if (h->len == AG_ENTRY_WRAP || h->state != ENTRY_READY)
+			continue;
+		if (h->dboid == dboid)
+			own_ready = true;
+		else if (!others_waiting && slot_of_database(h->dboid) < 0 && !is_held(h->dboid, now))
+			others_waiting = true;
 	}
+	for (int i = 0; i < queue->nslots && !free_slot; i++)
+		free_slot = slots[i].pid == SLOT_FREE;
+
+	if (slots[my_slot].leave)
+		leave = true;
+	else if (!own_ready)
+		leave = others_waiting || TimestampDifferenceExceeds(idle_since, now, idle_ms);
+	else
+		leave = others_waiting && !free_slot && TimestampDifferenceExceeds(serving_since, now, quantum_ms);
+	if (leave)
+		detach_locked();
+	launcher = queue->launcher_latch;
 	LWLockRelease(queue->lock);
-	return idle;
+	if (leave && launcher != nullptr)
+		SetLatch(launcher);
+	return leave;
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -590,15 +577,33 @@ audit_queue_set_launcher(bool starting)
 	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
 	if (starting && queue->launcher_starts++ > 0)
 		queue->worker_restarts++;	/* the launcher came back after it exited */
+	if (starting)
+	{
+		/* Slots a previous launcher reserved for writers that never attached are ours to reuse;
+		 * such a writer finds its slot taken at attach and exits. */
+		for (int i = 0; i < queue->nslots; i++)
+			if (slots[i].pid == SLOT_STARTING)
+			{
+				slots[i].pid = SLOT_FREE;
+				slots[i].dboid = InvalidOid;
+			}
+	}
 	queue->launcher_latch = starting ? &MyProc->procLatch : nullptr;
 	queue->launcher_pid = starting ? MyProcPid : 0;
 	LWLockRelease(queue->lock);
 }
 
 int
+audit_queue_writer_slots(void)
+{
+	return queue != nullptr ? queue->nslots : 0;
+}
+
+int
 audit_queue_orphan_databases(Oid *out, int max)
 {
 	int			n = 0;
+	TimestampTz now = GetCurrentTimestamp();
 
 	if (queue == nullptr)
 		return 0;
@@ -612,13 +617,65 @@ audit_queue_orphan_databases(Oid *out, int max)
 			continue;
 		for (int i = 0; i < n && !known; i++)
 			known = out[i] == h->dboid;
-		for (int i = 0; i < AG_MAX_WRITERS && !known; i++)
-			known = queue->writers[i].pid != 0 && queue->writers[i].dboid == h->dboid;
+		if (!known)
+			known = slot_of_database(h->dboid) >= 0 || is_held(h->dboid, now);
 		if (!known)
 			out[n++] = h->dboid;
 	}
 	LWLockRelease(queue->lock);
 	return n;
+}
+
+bool
+audit_queue_reserve_slot(int slot, Oid dboid)
+{
+	bool		ok = false;
+
+	if (queue == nullptr || slot < 0 || slot >= queue->nslots)
+		return false;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	if (slots[slot].pid == SLOT_FREE && slot_of_database(dboid) < 0 &&
+		!is_held(dboid, GetCurrentTimestamp()))
+	{
+		slots[slot].dboid = dboid;
+		slots[slot].pid = SLOT_STARTING;
+		slots[slot].latch = nullptr;
+		slots[slot].leave = false;
+		ok = true;
+	}
+	LWLockRelease(queue->lock);
+	return ok;
+}
+
+bool
+audit_queue_slot_stopped(int slot)
+{
+	bool		never_attached = false;
+
+	if (queue == nullptr || slot < 0 || slot >= queue->nslots)
+		return false;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	if (slots[slot].pid == SLOT_STARTING)
+	{
+		slots[slot].pid = SLOT_FREE;
+		slots[slot].dboid = InvalidOid;
+		never_attached = true;
+	}
+	LWLockRelease(queue->lock);
+	return never_attached;
+}
+
+bool
+audit_queue_slot_busy(int slot)
+{
+	bool		busy;
+
+	if (queue == nullptr || slot < 0 || slot >= queue->nslots)
+		return false;
+	LWLockAcquire(queue->lock, LW_SHARED);
+	busy = slots[slot].pid != SLOT_FREE;
+	LWLockRelease(queue->lock);
+	return busy;
 }
 
 uint64
@@ -657,60 +714,83 @@ audit_queue_count_restart(void)
 	LWLockRelease(queue->lock);
 }
 
-}  // namespace agentguard
+/* ---------------------------------------------------------------------------------------------------
+ * DBA operations */
+
+void
+audit_queue_hold_database(Oid dboid, int ms)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	int			free_hold = -1;
+
+	if (queue == nullptr)
+		return;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < AG_MAX_HOLDS; i++)
+	{
+		if (queue->holds[i].dboid == dboid || queue->holds[i].until <= now)
+		{
+			if (free_hold < 0 || queue->holds[i].dboid == dboid)
+				free_hold = i;
+		}
+	}
+	if (free_hold < 0)
+		free_hold = 0;			/* all busy: the oldest operations are long done */
+	queue->holds[free_hold].dboid = dboid;
+	queue->holds[free_hold].until = TimestampTzPlusMilliseconds(now, ms);
+	LWLockRelease(queue->lock);
+}
+
+bool
+audit_queue_ask_to_leave(Oid dboid)
+{
+	Latch	   *wake[8];
+	int			nwake = 0;
+	bool		present = false;
+
+	if (queue == nullptr)
+		return false;
+	LWLockAcquire(queue->lock, LW_EXCLUSIVE);
+	for (int i = 0; i < queue->nslots; i++)
+		if (slots[i].pid != SLOT_FREE && slots[i].dboid == dboid)
+		{
+			present = true;
+			slots[i].leave = true;
+			if (slots[i].latch != nullptr && nwake < 8)
+				wake[nwake++] = slots[i].latch;
+		}
+	LWLockRelease(queue->lock);
+	for (int i = 0; i < nwake; i++)
+		SetLatch(wake[i]);
+	return present;
+}
 
 /* ---------------------------------------------------------------------------------------------------
- * agentguard.queue_stats(): one row of counters for DBAs. */
+ * Monitoring */
 
-extern "C" {
-PG_FUNCTION_INFO_V1(ag_queue_stats);
-}
-
-extern "C" Datum
-ag_queue_stats(PG_FUNCTION_ARGS)
+bool
+audit_queue_stats(QueueStats *out)
 {
-	using agentguard::queue;
-	TupleDesc	tupdesc;
-	Datum		values[11];
-	bool		nulls[11];
-	int			writers = 0;
-
-	if (get_call_result_type(fcinfo, nullptr, &tupdesc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("function returning record called in context that cannot accept type record")));
-	if (tupdesc->natts != 11)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATATYPE_MISMATCH),
-				 errmsg("agentguard.queue_stats() is declared with %d columns, expected 11", tupdesc->natts),
-				 errhint("Update the pg_agentguard extension.")));
-	tupdesc = BlessTupleDesc(tupdesc);
-	memset(nulls, 0, sizeof(nulls));
 	if (queue == nullptr)
-	{
-		for (int i = 0; i < 11; i++)
-			nulls[i] = true;
-		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
-	}
-
+		return false;
 	LWLockAcquire(queue->lock, LW_SHARED);
-	for (int i = 0; i < AG_MAX_WRITERS; i++)
-		if (queue->writers[i].pid != 0)
-			writers++;
-	values[0] = Int64GetDatum((int64) queue->enqueued);
-	values[1] = Int64GetDatum((int64) queue->written);
-	values[2] = Int64GetDatum((int64) queue->overflowed);
-	values[3] = Int64GetDatum((int64) queue->discarded);
-	values[4] = Int64GetDatum((int64) queue->write_failures);
-	values[5] = Int64GetDatum((int64) queue->worker_restarts);
-	values[6] = Int64GetDatum((int64) queue->pending);
-	values[7] = Int64GetDatum((int64) (queue->head - queue->tail));
-	values[8] = Int64GetDatum((int64) AG_RING_BYTES);
-	values[9] = Int32GetDatum(writers);
-	values[10] = Int32GetDatum(queue->launcher_pid);
+	out->writers = 0;
+	for (int i = 0; i < queue->nslots; i++)
+		if (slots[i].pid > 0)
+			out->writers++;
+	out->enqueued = queue->enqueued;
+	out->written = queue->written;
+	out->overflowed = queue->overflowed;
+	out->discarded = queue->discarded;
+	out->write_failures = queue->write_failures;
+	out->worker_restarts = queue->worker_restarts;
+	out->pending = queue->pending;
+	out->queued_bytes = queue->head - queue->tail;
+	out->queue_bytes = AG_RING_BYTES;
+	out->max_writers = queue->nslots;
+	out->launcher_pid = queue->launcher_pid;
 	LWLockRelease(queue->lock);
-	if (values[10] == Int32GetDatum(0))
-		nulls[10] = true;
-
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return true;
 }
+
+}  // namespace agentguard

@@ -20,6 +20,7 @@ bool		guc_block_unqualified = true;
 bool		guc_allow_temp_drops = true;
 int			guc_max_valid_for = 86400;
 char	   *guc_token = nullptr;
+int			guc_max_writers = 2;
 bool		guc_drop_confirm = false;
 int			guc_request_ttl = 86400;
 int			guc_log_level = LOG;
@@ -196,6 +197,11 @@ define_settings(void)
 							nullptr,
 							&guc_max_valid_for, 86400, 1, INT_MAX,
 							PGC_SUSET, protected_flags | GUC_UNIT_S, check_protected_int, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.max_writers",
+							"Most background-worker slots the audit writers use at once, besides the launcher.",
+							"Each takes one of max_worker_processes while it writes; writers leave when idle.",
+							&guc_max_writers, 2, 1, 64,
+							PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
 	DefineCustomStringVariable("agentguard.token",
 							   "Approval token presented by an agent to run one approved statement.",
 							   nullptr,

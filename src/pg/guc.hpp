@@ -21,6 +21,7 @@ extern bool guc_block_unqualified;
 extern bool guc_allow_temp_drops;
 extern int	guc_max_valid_for;		/* seconds */
 extern char *guc_token;
+extern int	guc_max_writers;		/* agentguard.max_writers, fixed at server start */
 extern bool guc_drop_confirm;
 extern int	guc_request_ttl;		/* seconds */
 extern int	guc_log_level;			/* elevel of the per-event server-log line */

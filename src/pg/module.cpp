@@ -25,6 +25,7 @@ PG_FUNCTION_INFO_V1(ag_library_version);
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/request_ids.hpp"
 
 extern "C" void
 _PG_init(void)
@@ -46,6 +47,7 @@ _PG_init(void)
 	agentguard::install_executor_hooks();
 	agentguard::install_agent_code_hooks();
 	agentguard::audit_queue_init();
+	agentguard::request_ids_init();
 	agentguard::audit_worker_register();
 
 	ereport(LOG,

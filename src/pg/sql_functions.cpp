@@ -30,6 +30,7 @@
 
 #include "core/text.hpp"
 #include "core/token.hpp"
+#include "pg/audit_write.hpp"
 #include "pg/guc.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/approval_scope.hpp"
@@ -38,6 +39,7 @@
 #include "pg/owner_sql.hpp"
 #include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
+#include "pg/request_ids.hpp"
 
 namespace agentguard {
 
@@ -69,9 +71,6 @@ static const char *const kRebindRequest =
 	"RETURNING agent_oid IS NOT NULL AND (object_oids IS NULL OR "
 	"(pg_catalog.array_position(object_oids, NULL) IS NULL AND "
 	"pg_catalog.cardinality(object_oids) OPERATOR(pg_catalog.=) pg_catalog.cardinality(objects)))";
-
-static const char *const kSequenceState =
-	"SELECT last_value, is_called FROM agentguard.request_id_seq";
 
 static const char *const kInsertApprovedToken =
 	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
@@ -283,21 +282,6 @@ token_text(int64 token_id, Secret *s)
 
 /* ---------- requests ---------- */
 
-/* Highest request id ever handed out in this database (the sequence is not transactional). */
-static int64
-last_issued_request_id(void)
-{
-	bool		isnull;
-	int64		last;
-	bool		called;
-
-	if (SPI_execute(kSequenceState, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
-		elog(ERROR, "pg_agentguard: reading agentguard.request_id_seq failed");
-	last = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	called = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-	return called ? last : last - 1;
-}
-
 /*
  * Inside owner_sql: finds and locks the pending request id, waiting briefly for the audit worker when
  * the id was issued but its row is not written yet. Errors for anything but a pending request.
@@ -315,18 +299,36 @@ lock_pending_request(int64 id)
 	Oid			dboid;
 	bool		expired;
 
+	/* Records of this database still in the queue are written now, in this transaction: a request
+	 * whose agent has received its error is always found. */
+	audit_flush_own_database();
 	for (;;)
 	{
+		Oid			owner_db;
+
 		/* In READ COMMITTED every SPI query takes a new snapshot: a row committed meanwhile is seen. */
 		if (SPI_execute_with_args(kSelectRequest, 2, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
 			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
 		if (SPI_processed == 1)
 			break;
-		if (id > last_issued_request_id())
+		owner_db = request_ids_database(id);
+		if (OidIsValid(owner_db) && owner_db != MyDatabaseId)
+		{
+			char	   *dbname = get_database_name(owner_db);
+
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("request " INT64_FORMAT " belongs to database \"%s\", not to this one", id,
+							dbname != nullptr ? dbname : "(dropped)"),
+					 errdetail("Nothing was approved or denied."),
+					 dbname != nullptr ? errhint("Connect to database \"%s\" and run it there.", dbname) : 0));
+		}
+		if (id > request_ids_issued_max() || !OidIsValid(owner_db))
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("request " INT64_FORMAT " does not exist", id),
-					 errhint("agentguard.pending lists the requests awaiting a decision.")));
+					 errmsg("request " INT64_FORMAT " does not exist in this database", id),
+					 errhint("Request ids are unique in the cluster; the agent's error names the database of its request. agentguard.pending lists the requests awaiting a decision here.")));
+		/* Ours, and a writer is committing it right now. */
 		if (waited >= kRecordWaitMillis || IsolationUsesXactSnapshot())
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

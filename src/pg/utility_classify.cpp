@@ -292,6 +292,16 @@ index_relation(Node *n, Verdict *v)
 	check_relation_in_guard_schema(castNode(IndexStmt, n)->relation, v);
 }
 
+/* A lock on the guard's tables would stall the audit writers and approve(). */
+static void
+lock_relations(Node *n, Verdict *v)
+{
+	ListCell   *lc;
+
+	foreach(lc, castNode(LockStmt, n)->relations)
+		check_relation_in_guard_schema(castNode(RangeVar, lfirst(lc)), v);
+}
+
 static void
 alter_object_schema(Node *n, Verdict *v)
 {
@@ -388,6 +398,7 @@ static const ClassifyRule kRules[] = {
 	{T_CreatePolicyStmt, Effect::None, nullptr, create_policy_relation},
 	{T_AlterPolicyStmt, Effect::None, nullptr, alter_policy_relation},
 	{T_IndexStmt, Effect::None, nullptr, index_relation},
+	{T_LockStmt, Effect::None, nullptr, lock_relations},
 	{T_AlterObjectSchemaStmt, Effect::None, nullptr, alter_object_schema},
 	{T_CreateSchemaStmt, Effect::None, nullptr, create_schema},
 };

@@ -17,6 +17,7 @@
 
 #include "core/policy.hpp"
 #include "pg/approval_scope.hpp"
+#include "pg/audit_queue.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -210,6 +211,9 @@ run_utility(const UtilityArgs *args)
 		judge_utility(args, &frame);
 	else
 		frame.drops = DROPS_ALLOWED;
+
+	/* DROP/ALTER DATABASE, CREATE DATABASE ... TEMPLATE: the audit writers leave that database first. */
+	audit_before_database_ddl(args->parsetree);
 
 	innermost_frame = &frame;
 	PG_TRY();

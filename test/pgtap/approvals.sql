@@ -145,12 +145,14 @@ SELECT throws_ok(format('SELECT agentguard.approve(%s, ''1 min'', NULL)', :ok_id
 SELECT throws_ok(format('SELECT agentguard.approve(%s, ''1 min'', 0)', :ok_id), '22023', NULL, 'approve: uses zero');
 SELECT throws_ok(format('SELECT agentguard.approve(%s, ''1 min'', -1)', :ok_id), '22023', NULL, 'approve: uses negative');
 SELECT throws_ok(format('SELECT agentguard.approve(%s, ''1 min'', 1001)', :ok_id), '22023', NULL, 'approve: uses over 1000');
-SELECT throws_ok('SELECT agentguard.approve(999999999)', '42704', 'request 999999999 does not exist',
+SELECT throws_ok('SELECT agentguard.approve(999999999)', '42704', 'request 999999999 does not exist in this database',
                  'approve: an id never issued does not exist');
+-- Request ids come from the cluster-wide allocator now: a value of the old per-database sequence is
+-- no request, and approve() has nothing to wait for (it writes its database's queued records itself).
 SELECT nextval('agentguard.request_id_seq') AS unrecorded_id \gset
-SELECT throws_ok(format('SELECT agentguard.approve(%s)', :unrecorded_id), '55000',
-                 format('request %s is not recorded yet; retry in a moment', :unrecorded_id),
-                 'approve: an issued id whose record has not arrived says retry, after waiting');
+SELECT throws_ok(format('SELECT agentguard.approve(%s)', :unrecorded_id), '42704',
+                 format('request %s does not exist in this database', :unrecorded_id),
+                 'approve: an id that is no request does not exist, without waiting');
 SELECT is((SELECT status FROM agentguard.requests WHERE id = :ok_id), 'pending',
           'failed approvals leave the request pending');
 SELECT is((SELECT count(*)::int FROM agentguard.token_store WHERE request_id = :ok_id), 0,

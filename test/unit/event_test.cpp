@@ -53,7 +53,7 @@ TEST(ErrorText, BlockedDdlWithRequestId)
     EXPECT_EQ(et.message, "DROP TABLE on public.users is blocked: destructive DDL needs an approval");
     EXPECT_EQ(et.detail, "Nothing was changed. Request id: 42.");
     EXPECT_EQ(et.hint,
-              "An approver can run: SELECT agentguard.approve(42); then run the same statement again as "
+              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again as "
               "BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; "
               "Do not rephrase the statement to get around the guard.");
 }
@@ -64,7 +64,7 @@ TEST(ErrorText, BlockedDmlWouldReason)
     EXPECT_EQ(et.message, "DELETE on public.users would change more than 1000 rows");
     EXPECT_EQ(et.detail, "Nothing was changed. Request id: 42.");
     EXPECT_EQ(et.hint,
-              "An approver can run: SELECT agentguard.approve(42); then run the same statement again as "
+              "An approver can run in database \"app\": SELECT agentguard.approve(42); then run the same statement again as "
               "BEGIN; SET LOCAL agentguard.token = '<token>'; <statement>; COMMIT; " + kDoNotRephrase);
 }
 
@@ -144,15 +144,15 @@ TEST(ErrorText, ExtensionMissing)
               "a DBA can run CREATE EXTENSION pg_agentguard. Do not rephrase the statement to get around the guard.");
 }
 
-TEST(ErrorText, ReadOnlyTransactionHasNoRequestId)
+TEST(ErrorText, StandbyHasNoRequestIdAndNoApprovalHint)
 {
     Event ev = blocked_drop();
     ev.read_only = true;
     const ErrorText et = error_text(ev);
     EXPECT_EQ(et.detail, "Nothing was changed.");
     EXPECT_EQ(et.hint,
-              "Ask a human to approve it with agentguard.grant_token(). Do not rephrase the statement to get "
-              "around the guard.");
+              "This server is a standby: nothing can change here, and no approval can help. Run the statement "
+              "on the primary. Do not rephrase the statement to get around the guard.");
 }
 
 TEST(ErrorText, NoRequestId)
