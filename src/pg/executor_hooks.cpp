@@ -49,6 +49,7 @@
 #include <cstdint>
 
 #include "core/policy.hpp"
+#include "pg/breaker.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -412,7 +413,7 @@ decide_dml(int64 token_id)
 static int64
 try_token(Oid relid)
 {
-	if (guc_token == nullptr || guc_token[0] == '\0')
+	if (guc_token == nullptr || guc_token[0] == '\0' || preview_active)
 		return 0;
 	return token_match(statement_text_now(), list_make1_oid(relid));
 }
@@ -469,6 +470,13 @@ check_root(int r, CmdType op)
 	}
 	if (n > root->threshold)
 	{
+		if (preview_active)
+		{
+			/* a preview counts on: check again at the next row, so the rows of the statement that
+			 * runs the preview are still counted exactly once the preview is rolled back */
+			root->budget = 0;
+			return;
+		}
 		if (guc_mode != AG_MODE_WARN)
 			intercept(root->relid, op, limit_reason(root), n, false);	/* a block does not return */
 		/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
@@ -1012,6 +1020,9 @@ ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		return;
 	}
 	unguarded_qd = nullptr;
+	/* An open circuit breaker refuses every write (ZG002) before anything else is judged. */
+	if (queryDesc->plannedstmt->commandType != CMD_SELECT || queryDesc->plannedstmt->hasModifyingCTE)
+		breaker_refuse_if_open(GetCommandTagName(CreateCommandTag(reinterpret_cast<Node *>(queryDesc->plannedstmt))));
 	if (plan_is_destructive(queryDesc->plannedstmt))
 		judged_ExecutorStart(queryDesc, eflags);
 	else

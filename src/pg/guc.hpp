@@ -21,6 +21,11 @@ extern bool guc_block_unqualified;
 extern bool guc_allow_temp_drops;
 extern int	guc_max_valid_for;		/* seconds */
 extern char *guc_token;
+extern int	guc_budget_window;		/* seconds */
+extern int	guc_budget_rows;		/* -1: 10 x max_rows; 0: no total budget */
+extern double guc_budget_fraction;	/* 1: off */
+extern int	guc_breaker_blocks;		/* 0: refusals never trip the breaker */
+extern int	guc_preview_timeout;	/* milliseconds a preview may run; 0: no cap */
 
 enum
 {

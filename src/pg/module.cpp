@@ -16,6 +16,7 @@ PGDLLEXPORT void _PG_init(void);
 
 #include "pg/audit_queue.hpp"
 #include "pg/audit_worker.hpp"
+#include "pg/breaker.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
@@ -39,5 +40,6 @@ _PG_init(void)
 	agentguard::install_xact_callbacks();
 	agentguard::install_executor_hooks();
 	agentguard::audit_queue_init();
+	agentguard::breaker_init();
 	agentguard::audit_worker_register();
 }

@@ -31,6 +31,7 @@
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
+#include "pg/sql_functions.hpp"
 
 namespace agentguard {
 
@@ -80,7 +81,7 @@ static const char *const kRevoke =
 
 /* ---------- argument checks ---------- */
 
-static void
+void
 require_approver(const char *fn)
 {
 	if (session_is_guarded())

@@ -16,6 +16,7 @@
 #include "pg/pg_headers.hpp"
 
 #include "core/policy.hpp"
+#include "pg/breaker.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -634,6 +635,9 @@ judge_utility(PlannedStmt *pstmt, const char *queryString, UtilityFrame *frame)
 	int64		token_id = 0;
 	Action		action;
 
+	/* An open circuit breaker refuses every write and DDL first (ZG002), whatever the statement is. */
+	if (breaker_utility_writes(parsetree))
+		breaker_refuse_if_open(GetCommandTagName(CreateCommandTag(parsetree)));
 	classify(parsetree, &v);
 	if (v.cls == StatementClass::Harmless)
 		return;
