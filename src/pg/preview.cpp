@@ -20,7 +20,7 @@
  * Limits (README "Circuit breaker and preview"): the statement takes the locks it takes for real and
  * holds them until the caller's transaction ends; it costs what it costs, so it is stopped after
  * agentguard.preview_timeout; non-transactional effects (sequence increments) are not undone;
- * statements that cannot run in a transaction block cannot be previewed. Rows of DDL are estimates.
+ * statements that cannot run in a transaction block cannot be previewed. Rows of a dropped or truncated table are counted by a full scan.
  *
  * Error boundaries: C-style glue, no C++ object alive across PostgreSQL calls.
  */
@@ -261,7 +261,9 @@ read_counts(void)
 		PgStat_TableXactStatus *t;
 		Counted    *k;
 
-		if (c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW)
+		/* the catalog rows a DDL statement changes are not what anyone asked about */
+		if ((c->relkind != RELKIND_RELATION && c->relkind != RELKIND_MATVIEW) ||
+			IsCatalogNamespace(c->relnamespace) || IsToastNamespace(c->relnamespace))
 			continue;
 		st = find_tabstat_entry_compat(c->oid);
 		if (st == nullptr || (t = st->trans) == nullptr || t->nest_level != level)
@@ -298,23 +300,30 @@ dml_via(Oid relid, List *direct, List *changed_roots, List *from, List *to)
 	return "trigger";
 }
 
-static double
-estimated_rows(Oid relid)
+/* Rows of a table a DDL statement would drop or truncate: counted under the caller's snapshot (a
+ * full scan; no privilege is needed to learn the count, the preview already told the object). -1 for
+ * relations without rows of their own. */
+static int64
+counted_rows(Oid relid)
 {
 	Relation	rel = try_relation_open(relid, AccessShareLock);
-	double		rows = 0;
+	int64		rows = -1;
 
 	if (rel == nullptr)
-		return 0;
-	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind) && rel->rd_rel->relkind != RELKIND_INDEX &&
-		rel->rd_rel->relkind != RELKIND_SEQUENCE)
+		return -1;
+	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
 	{
-		BlockNumber pages;
-		double		tuples;
-		double		allvisfrac;
+		TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+		TupleTableSlot *slot = table_slot_create(rel, nullptr);
 
-		estimate_rel_size(rel, nullptr, &pages, &tuples, &allvisfrac);
-		rows = tuples;
+		rows = 0;
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			CHECK_FOR_INTERRUPTS();
+			rows++;
+		}
+		ExecDropSingleTupleTableSlot(slot);
+		table_endscan(scan);
 	}
 	relation_close(rel, AccessShareLock);
 	return rows;
@@ -505,7 +514,7 @@ run_preview(const char *statement, int64 *total)
 		r->command = d->truncate ? "TRUNCATE" : psprintf("DROP %s", kind != nullptr ? asc_toupper(kind, strlen(kind)) : "");
 		r->rows = -1;
 		if (d->addr.classId == RelationRelationId && d->addr.objectSubId == 0)
-			r->rows = (int64) estimated_rows(d->addr.objectId);
+			r->rows = counted_rows(d->addr.objectId);
 		r->via = is_direct ? "direct" : "cascade";
 		out = lappend(out, r);
 		if (r->rows > 0)
