@@ -1,34 +1,14 @@
 /*
- * breaker.cpp — the shared state of budgets and circuit breakers (SPEC §8). See breaker.hpp.
- *
- * Layout. One fixed struct in the main shared-memory segment: AG_BREAKER_ROLES role entries and
- * AG_BREAKER_TABLES table entries. Each holds windows of AG_WINDOW_BUCKETS buckets: a bucket covers
- * budget_window / AG_WINDOW_BUCKETS of time (at least a second), starts at a multiple of its width, and
- * is cleared when its slot is reused for a later period, so a window slides in steps of one bucket.
- * "Within the window" means a bucket that overlaps (now - budget_window, now]. Table entries are an
- * open-addressing hash on (role, database, table); an entry whose last change is older than its
- * window is free for reuse but stays in its probe chain. Time is the wall clock plus a test offset
- * (agentguard._breaker_clock_advance(), superusers only), so tests never sleep.
- *
- * Lock protocol. One LWLock (tranche "pg_agentguard_breaker", lock 0) protects every field of
- * BreakerShared except `open` and `clock_offset`:
- *  - Readers of windows, reasons and entries (the budget check of a statement, the breakers view)
- *    take it shared; every change (accounting, a refusal, trip, reset, a new entry) takes it exclusive.
- *    It is never held across a call that can ereport or allocate: callers copy what they need first.
- *  - `open` (per role) is written only with the lock held exclusively and read without it by the check
- *    that every write statement of an agent makes: a trip that races with a statement already past its
- *    check lets that one statement through, the next is refused.
- *  - `clock_offset` is an atomic, changed only by the test function.
- *  - Lock 1 of the tranche serialises writers of the state file; it is taken before lock 0, never
- *    the other way round.
- *
- * Persistence. Like pg_stat_statements, the postmaster writes the state to pg_stat/ at a clean shutdown
- * and the next start reads it back. A trip and a reset also write the file at once, so an open breaker
- * stays open after a crash restart as well (the row counts are then those of the last write).
+ * breaker.cpp — budgets across statements and the circuit breaker of each agent role (SPEC §8): who the
+ * agent of a session is, what its budgets still allow, accounting, refusals, trips and resets. The
+ * shared state, its lock protocol and its file are in breaker_store.cpp. See breaker.hpp.
  */
 #include "pg/pg_headers.hpp"
 
+#include <cmath>
+
 #include "pg/breaker.hpp"
+#include "pg/breaker_store.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -36,96 +16,7 @@
 
 namespace agentguard {
 
-#define AG_BREAKER_ROLES 256
-#define AG_BREAKER_TABLES 4096
-#define AG_WINDOW_BUCKETS 20
-#define AG_BREAKER_TRANCHE "pg_agentguard_breaker"
-#define AG_BREAKER_FILE "pg_stat/pg_agentguard_breakers.stat"
-#define AG_BREAKER_FILE_MAGIC 0x41474231u	/* "AGB1" */
-
-struct Window
-{
-	int64		start[AG_WINDOW_BUCKETS];
-	int64		width[AG_WINDOW_BUCKETS];
-	int64		n[AG_WINDOW_BUCKETS];
-};
-
-struct RoleEntry
-{
-	Oid			role;			/* InvalidOid: free */
-	pg_atomic_uint32 open;
-	TimestampTz tripped_at;
-	int64		window_usecs;	/* the agent's budget_window at its last change */
-	TimestampTz last_change;
-	Window		rows;
-	Window		refusals;
-	char		reason[512];
-};
-
-struct TableEntry
-{
-	Oid			role;			/* InvalidOid: never used */
-	Oid			db;
-	Oid			rel;
-	double		size;
-	int64		window_usecs;
-	TimestampTz last_change;
-	Window		rows;
-};
-
-struct BreakerShared
-{
-	LWLock	   *lock;
-	LWLock	   *file_lock;
-	pg_atomic_uint64 clock_offset;
-	RoleEntry	roles[AG_BREAKER_ROLES];
-	TableEntry	tables[AG_BREAKER_TABLES];
-};
-
-static BreakerShared *shared = nullptr;
-
-#if AG_HAVE_SHMEM_REQUEST_HOOK
-static shmem_request_hook_type prev_shmem_request_hook = nullptr;
-#endif
-static shmem_startup_hook_type prev_shmem_startup_hook = nullptr;
-
-/* ---------------------------------------------------------------------------------------------------
- * Windows; callers hold the lock as needed. */
-
-static inline int64
-bucket_width(int64 window)
-{
-	int64		w = window / AG_WINDOW_BUCKETS;
-
-	return w < USECS_PER_SEC ? USECS_PER_SEC : w;
-}
-
-static int64
-window_sum(const Window *w, int64 now, int64 window)
-{
-	int64		n = 0;
-
-	for (int i = 0; i < AG_WINDOW_BUCKETS; i++)
-		if (w->n[i] != 0 && w->start[i] + w->width[i] > now - window && w->start[i] <= now)
-			n += w->n[i];
-	return n;
-}
-
-static void
-window_add(Window *w, int64 now, int64 window, int64 n)
-{
-	int64		width = bucket_width(window);
-	int64		idx = now / width;
-	int			slot = (int) (idx % AG_WINDOW_BUCKETS);
-
-	if (w->start[slot] != idx * width || w->width[slot] != width)
-	{
-		w->start[slot] = idx * width;
-		w->width[slot] = width;
-		w->n[slot] = 0;
-	}
-	w->n[slot] += n;
-}
+#define shared breaker_shared
 
 static inline int64
 current_window(void)
@@ -144,162 +35,6 @@ static inline TimestampTz
 statement_now(void)
 {
 	return GetCurrentStatementStartTimestamp() + (int64) pg_atomic_read_u64(&shared->clock_offset);
-}
-
-/* ---------------------------------------------------------------------------------------------------
- * Shared memory and its file */
-
-static Size
-breaker_shmem_size(void)
-{
-	return MAXALIGN(sizeof(BreakerShared));
-}
-
-static void
-breaker_request(void)
-{
-	RequestAddinShmemSpace(breaker_shmem_size());
-	RequestNamedLWLockTranche(AG_BREAKER_TRANCHE, 2);
-}
-
-#if AG_HAVE_SHMEM_REQUEST_HOOK
-static void
-breaker_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	breaker_request();
-}
-#endif
-
-/* The part of the state that is kept: everything after the locks and the clock. */
-static inline char *
-payload_start(BreakerShared *s)
-{
-	return reinterpret_cast<char *>(&s->roles[0]);
-}
-
-static inline Size
-payload_size(void)
-{
-	return sizeof(BreakerShared) - offsetof(BreakerShared, roles);
-}
-
-static void
-load_file(BreakerShared *s)
-{
-	FILE	   *f = AllocateFile(AG_BREAKER_FILE, PG_BINARY_R);
-	uint32		magic = 0;
-	uint64		size = 0;
-	char	   *buf;
-
-	if (f == nullptr)
-		return;
-	buf = static_cast<char *>(palloc(payload_size()));
-	if (fread(&magic, sizeof(magic), 1, f) == 1 && magic == AG_BREAKER_FILE_MAGIC &&
-		fread(&size, sizeof(size), 1, f) == 1 && size == payload_size() &&
-		fread(buf, payload_size(), 1, f) == 1)
-	{
-		memcpy(payload_start(s), buf, payload_size());
-		/* The atomics were copied as plain words; give them their proper initialisation. */
-		for (int i = 0; i < AG_BREAKER_ROLES; i++)
-		{
-			uint32		open = *reinterpret_cast<volatile uint32 *>(&s->roles[i].open);
-
-			pg_atomic_init_u32(&s->roles[i].open, open != 0 ? 1 : 0);
-		}
-	}
-	else
-		ereport(LOG, (errmsg("pg_agentguard: ignoring unreadable circuit breaker file \"%s\"", AG_BREAKER_FILE)));
-	pfree(buf);
-	FreeFile(f);
-}
-
-/* Writes buf (a copy of the payload) to the state file; returns false on failure (logged). */
-static bool
-write_file(const char *buf)
-{
-	char		tmp[MAXPGPATH];
-	FILE	   *f;
-	uint32		magic = AG_BREAKER_FILE_MAGIC;
-	uint64		size = payload_size();
-
-	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", AG_BREAKER_FILE, MyProcPid);
-	f = AllocateFile(tmp, PG_BINARY_W);
-	if (f == nullptr)
-	{
-		ereport(LOG, (errcode_for_file_access(), errmsg("pg_agentguard: could not write \"%s\": %m", tmp)));
-		return false;
-	}
-	if (fwrite(&magic, sizeof(magic), 1, f) != 1 || fwrite(&size, sizeof(size), 1, f) != 1 ||
-		fwrite(buf, size, 1, f) != 1)
-	{
-		ereport(LOG, (errcode_for_file_access(), errmsg("pg_agentguard: could not write \"%s\": %m", tmp)));
-		FreeFile(f);
-		unlink(tmp);
-		return false;
-	}
-	if (FreeFile(f) != 0)
-	{
-		unlink(tmp);
-		return false;
-	}
-	return durable_rename(tmp, AG_BREAKER_FILE, LOG) == 0;
-}
-
-/* At a clean shutdown the postmaster writes the state; nothing else runs any more. */
-static void
-breaker_shmem_shutdown(int code, Datum arg)
-{
-	(void) arg;
-	if (code != 0 || shared == nullptr)
-		return;
-	write_file(payload_start(shared));
-}
-
-/* From a backend, after a trip or a reset: a consistent copy, written outside the data lock. */
-static void
-save_now(void)
-{
-	char	   *buf = static_cast<char *>(palloc(payload_size()));
-
-	LWLockAcquire(shared->file_lock, LW_EXCLUSIVE);
-	LWLockAcquire(shared->lock, LW_SHARED);
-	memcpy(buf, payload_start(shared), payload_size());
-	LWLockRelease(shared->lock);
-	write_file(buf);
-	LWLockRelease(shared->file_lock);
-	pfree(buf);
-}
-
-static void
-breaker_shmem_startup(void)
-{
-	bool		found;
-	BreakerShared *s;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	shared = nullptr;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	s = static_cast<BreakerShared *>(ShmemInitStruct("pg_agentguard breakers", breaker_shmem_size(), &found));
-	if (!found)
-	{
-		LWLockPadded *locks = GetNamedLWLockTranche(AG_BREAKER_TRANCHE);
-
-		memset(s, 0, sizeof(BreakerShared));
-		s->lock = &locks[0].lock;
-		s->file_lock = &locks[1].lock;
-		pg_atomic_init_u64(&s->clock_offset, 0);
-		for (int i = 0; i < AG_BREAKER_ROLES; i++)
-			pg_atomic_init_u32(&s->roles[i].open, 0);
-		load_file(s);
-	}
-	LWLockRelease(AddinShmemInitLock);
-	shared = s;
-	if (!IsUnderPostmaster)
-		on_shmem_exit(breaker_shmem_shutdown, (Datum) 0);
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -341,46 +76,6 @@ breaker_actor(void)
 	return actor_oid;
 }
 
-/* Lock held (shared or exclusive). */
-static RoleEntry *
-find_role(Oid role)
-{
-	for (int i = 0; i < AG_BREAKER_ROLES; i++)
-		if (shared->roles[i].role == role)
-			return &shared->roles[i];
-	return nullptr;
-}
-
-/* Lock held exclusively. An entry of a closed breaker with nothing in its window may be reused. */
-static RoleEntry *
-find_or_add_role(Oid role, TimestampTz now)
-{
-	RoleEntry  *e = find_role(role);
-	RoleEntry  *spare = nullptr;
-
-	if (e != nullptr)
-		return e;
-	for (int i = 0; i < AG_BREAKER_ROLES && spare == nullptr; i++)
-	{
-		RoleEntry  *c = &shared->roles[i];
-
-		if (c->role == InvalidOid ||
-			(pg_atomic_read_u32(&c->open) == 0 && c->last_change < now - c->window_usecs))
-			spare = c;
-	}
-	if (spare == nullptr)
-		return nullptr;
-	memset(&spare->rows, 0, sizeof(Window));
-	memset(&spare->refusals, 0, sizeof(Window));
-	spare->reason[0] = '\0';
-	spare->tripped_at = 0;
-	spare->window_usecs = current_window();
-	spare->last_change = now;
-	pg_atomic_write_u32(&spare->open, 0);
-	spare->role = role;
-	return spare;
-}
-
 /* The entry of this session's agent, cached; NULL when there is no agent or no room. */
 static RoleEntry *
 actor_role_entry(void)
@@ -394,53 +89,10 @@ actor_role_entry(void)
 	if (e != nullptr && e->role == a)
 		return e;
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	e = find_or_add_role(a, breaker_now());
+	e = find_or_add_role(a, breaker_now(), current_window());
 	LWLockRelease(shared->lock);
 	actor_entry = e;
 	return e;
-}
-
-static inline uint32
-table_hash(Oid role, Oid db, Oid rel)
-{
-	uint32		h = role * 0x9E3779B1u;
-
-	h ^= db + 0x7F4A7C15u + (h << 6) + (h >> 2);
-	h ^= rel + 0x7F4A7C15u + (h << 6) + (h >> 2);
-	return h;
-}
-
-/* Lock held; with create, exclusively. NULL when absent (or, with create, no room). */
-static TableEntry *
-find_table(Oid role, Oid rel, bool create, TimestampTz now)
-{
-	uint32		h = table_hash(role, MyDatabaseId, rel) % AG_BREAKER_TABLES;
-	TableEntry *reusable = nullptr;
-
-	for (int probe = 0; probe < AG_BREAKER_TABLES; probe++)
-	{
-		TableEntry *t = &shared->tables[(h + probe) % AG_BREAKER_TABLES];
-
-		if (t->role == role && t->db == MyDatabaseId && t->rel == rel)
-			return t;
-		if (t->role == InvalidOid)
-		{
-			if (reusable == nullptr)
-				reusable = t;
-			break;
-		}
-		if (reusable == nullptr && t->last_change < now - t->window_usecs)
-			reusable = t;
-	}
-	if (!create || reusable == nullptr)
-		return nullptr;
-	memset(reusable, 0, sizeof(TableEntry));
-	reusable->role = role;
-	reusable->db = MyDatabaseId;
-	reusable->rel = rel;
-	reusable->window_usecs = current_window();
-	reusable->last_change = now;
-	return reusable;
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -483,7 +135,7 @@ breaker_budget_view(Oid relid, BudgetView *out)
 	LWLockAcquire(shared->lock, LW_SHARED);
 	if (e->role == actor_oid)
 	{
-		TableEntry *t = find_table(actor_oid, relid, false, now);
+		TableEntry *t = find_table(actor_oid, relid, false, now, window);
 		int64		total = window_sum(&e->rows, now, window);
 
 		if (limit != INT64_MAX)
@@ -510,14 +162,16 @@ breaker_account(Oid relid, int64 rows, double size)
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	if (e->role == actor_oid)
 	{
-		TableEntry *t = find_table(actor_oid, relid, true, now);
+		TableEntry *t = find_table(actor_oid, relid, true, now, window);
 
+		/* refresh the cached sums first, so that the adds keep them valid for the next check */
+		window_sum_store(&e->rows, now, window);
 		window_add(&e->rows, now, window, rows);
 		e->window_usecs = window;
 		e->last_change = now;
 		if (t != nullptr)
 		{
-			if (window_sum(&t->rows, now, window) == 0)
+			if (window_sum_store(&t->rows, now, window) == 0)
 				t->size = 0;	/* a new window: the size it had then is what counts */
 			window_add(&t->rows, now, window, rows);
 			if (size > t->size)
@@ -527,6 +181,95 @@ breaker_account(Oid relid, int64 rows, double size)
 		}
 	}
 	LWLockRelease(shared->lock);
+}
+
+int64
+breaker_table_threshold(const BudgetView *v, double size)
+{
+	double		eff = v->table_size;
+	int64		allowed;
+
+	if (!v->fraction_on)
+		return PG_INT64_MAX;
+	if (size > eff)
+		eff = size;
+	if (size < 0 && eff <= AG_BUDGET_FRACTION_MIN_TABLE_ROWS)
+		eff = AG_BUDGET_FRACTION_MIN_TABLE_ROWS + 1;	/* the smallest table the rule applies to */
+	else if (eff <= AG_BUDGET_FRACTION_MIN_TABLE_ROWS)
+		return PG_INT64_MAX;
+	allowed = budget_fraction_rows(v->fraction, eff);
+	return allowed > v->table_changed ? allowed - v->table_changed : 0;
+}
+
+int64
+budget_fraction_rows(double fraction, double size)
+{
+	double		p = fraction * size;
+
+	if (!(p > 0))
+		return 0;
+	/* snap a product that is whole but for rounding (0.29 * 100) before rounding down */
+	if (std::fabs(p - std::rint(p)) < 1e-9 * (p > 1 ? p : 1))
+		p = std::rint(p);
+	return (int64) std::floor(p);
+}
+
+static int64
+exact_small_count(Relation rel)
+{
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, nullptr);
+	TupleTableSlot *slot = table_slot_create(rel, nullptr);
+	int64		n = 0;
+
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		n++;
+	ExecDropSingleTupleTableSlot(slot);
+	table_endscan(scan);
+	return n;
+}
+
+/* One relation with storage: a never-analysed table of under 10 pages is counted (PostgreSQL's
+ * estimate assumes 10 pages for it), any other from the planner's estimate. */
+static double
+leaf_size(Oid relid)
+{
+	Relation	rel = try_relation_open(relid, AccessShareLock);
+	double		rows = 0;
+
+	if (rel == nullptr)
+		return 0;
+	if (rel->rd_rel->relkind == RELKIND_RELATION || rel->rd_rel->relkind == RELKIND_MATVIEW)
+	{
+		BlockNumber pages;
+		double		tuples;
+		double		allvisfrac;
+
+		if (rel->rd_rel->reltuples < 0 && RelationGetNumberOfBlocks(rel) < 10 && ActiveSnapshotSet())
+			rows = (double) exact_small_count(rel);
+		else
+		{
+			estimate_rel_size(rel, nullptr, &pages, &tuples, &allvisfrac);
+			rows = tuples;
+		}
+	}
+	relation_close(rel, AccessShareLock);
+	return rows;
+}
+
+double
+breaker_table_size(Oid relid)
+{
+	List	   *members;
+	ListCell   *lc;
+	double		rows = 0;
+
+	if (!has_subclass(relid))
+		return leaf_size(relid);
+	members = find_all_inheritors(relid, AccessShareLock, nullptr);
+	foreach(lc, members)
+		rows += leaf_size(lfirst_oid(lc));
+	list_free(members);
+	return rows;
 }
 
 /* ---------------------------------------------------------------------------------------------------
@@ -563,7 +306,7 @@ reset_call(Oid role)
 static void
 announce_trip(Oid role, const char *reason, TimestampTz at)
 {
-	save_now();
+	breaker_save_now();
 	report_breaker_event(role_name(role), reason, timestamptz_to_str(at), reset_call(role));
 }
 
@@ -610,7 +353,7 @@ breaker_note_refusal(void)
 		window_add(&e->refusals, now, window, 1);
 		e->window_usecs = window;
 		e->last_change = now;
-		n = window_sum(&e->refusals, now, window);
+		n = window_sum_store(&e->refusals, now, window);
 		if (guc_breaker_blocks > 0 && n >= guc_breaker_blocks)
 			tripped = trip_locked(e, reason, now);
 	}
@@ -696,7 +439,7 @@ breaker_trip(Oid role, const char *reason)
 	if (shared == nullptr)
 		return false;
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	e = find_or_add_role(role, now);
+	e = find_or_add_role(role, now, current_window());
 	if (e != nullptr)
 		tripped = trip_locked(e, reason, now);
 	LWLockRelease(shared->lock);
@@ -706,7 +449,7 @@ breaker_trip(Oid role, const char *reason)
 				 errmsg("no room for another circuit breaker"),
 				 errdetail("pg_agentguard keeps the breakers of at most %d agent roles.", AG_BREAKER_ROLES)));
 	if (tripped)
-		save_now();
+		breaker_save_now();
 	return tripped;
 }
 
@@ -727,14 +470,14 @@ breaker_reset(Oid role)
 		pg_atomic_write_u32(&e->open, 0);
 		e->reason[0] = '\0';
 		e->tripped_at = 0;
-		memset(&e->rows, 0, sizeof(Window));
-		memset(&e->refusals, 0, sizeof(Window));
+		window_clear(&e->rows);
+		window_clear(&e->refusals);
 		for (int i = 0; i < AG_BREAKER_TABLES; i++)
 			if (shared->tables[i].role == role)
-				memset(&shared->tables[i].rows, 0, sizeof(Window));
+				window_clear(&shared->tables[i].rows);
 	}
 	LWLockRelease(shared->lock);
-	save_now();
+	breaker_save_now();
 	return was_open;
 }
 
@@ -749,14 +492,7 @@ breaker_clock_advance(int64 usecs)
 void
 breaker_init(void)
 {
-#if AG_HAVE_SHMEM_REQUEST_HOOK
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = breaker_shmem_request;
-#else
-	breaker_request();
-#endif
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = breaker_shmem_startup;
+	breaker_store_init();
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, actor_invalidate, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, actor_invalidate, (Datum) 0);
 }

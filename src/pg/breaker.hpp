@@ -50,6 +50,15 @@ struct BudgetView
 };
 void		breaker_budget_view(Oid relid, BudgetView *out);
 
+/* Rows of one table a statement may still change within the fraction budget: size is the table's size
+ * when known, < 0 before (a lower bound is returned then, so a statement under it needs no sizing).
+ * PG_INT64_MAX when the rule does not apply. */
+int64		breaker_table_threshold(const BudgetView *v, double size);
+int64		budget_fraction_rows(double fraction, double size);	/* floor(fraction * size), snapped */
+
+/* A table's size for the fraction budget (a partitioned table: its members). */
+double		breaker_table_size(Oid relid);
+
 /* The rows a finished statement changed in one table (a partitioned table is one), size the table's
  * size when the statement learned it (0 when it did not). */
 void		breaker_account(Oid relid, int64 rows, double size);
