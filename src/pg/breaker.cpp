@@ -128,9 +128,10 @@ breaker_budget_view(Oid relid, BudgetView *out)
 	out->table_changed = 0;
 	out->table_size = 0;
 	out->fraction = guc_budget_fraction;
-	out->fraction_on = guc_budget_fraction < 1.0;
+	out->fraction_on = false;
 	if (e == nullptr)
 		return;
+	out->fraction_on = guc_budget_fraction < 1.0;
 	now = statement_now();
 	LWLockAcquire(shared->lock, LW_SHARED);
 	if (e->role == actor_oid)
@@ -212,6 +213,26 @@ budget_fraction_rows(double fraction, double size)
 	if (std::fabs(p - std::rint(p)) < 1e-9 * (p > 1 ? p : 1))
 		p = std::rint(p);
 	return (int64) std::floor(p);
+}
+
+static char *role_name(Oid role);
+
+char *
+breaker_budget_reason(const BudgetView *v, double size, bool total)
+{
+	const char *window = GetConfigOptionByName("agentguard.budget_window", nullptr, false);
+	const char *tail = guc_mode == AG_MODE_ENFORCE ? "; the agent's circuit breaker is now open" : "";
+	double		eff = v->table_size > size ? v->table_size : size;
+
+	if (total)
+		return psprintf("would bring the rows changed by agent \"%s\" within %s to more than " INT64_FORMAT
+						" (agentguard.budget_rows, %s)%s",
+						role_name(actor_oid), window, budget_rows_effective(),
+						setting_origin("agentguard.budget_rows"), tail);
+	return psprintf("would change more than " INT64_FORMAT " of its %.0f rows within %s "
+					"(agentguard.budget_fraction %g, %s)%s",
+					budget_fraction_rows(v->fraction, eff), eff, window, v->fraction,
+					setting_origin("agentguard.budget_fraction"), tail);
 }
 
 static int64

@@ -56,6 +56,9 @@ void		breaker_budget_view(Oid relid, BudgetView *out);
 int64		breaker_table_threshold(const BudgetView *v, double size);
 int64		budget_fraction_rows(double fraction, double size);	/* floor(fraction * size), snapped */
 
+/* The reason of a statement stopped by a budget: total (budget_rows) or the table's fraction. */
+char	   *breaker_budget_reason(const BudgetView *v, double size, bool total);
+
 /* A table's size for the fraction budget (a partitioned table: its members). */
 double		breaker_table_size(Oid relid);
 

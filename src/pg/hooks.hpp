@@ -33,16 +33,6 @@ void		install_dml_protect_hook(void);
 /* A system catalog or a table of schema agentguard: agents may not write it at all. */
 bool		is_self_protected_relation(Oid relid);
 void		install_xact_callbacks(void);
-void		install_executor_hooks(void);
-
-/*
- * The top-level statement of the blast-radius guard (executor_hooks.cpp). Rows changed by everything a
- * statement runs (functions, triggers, foreign-key actions, DO, CALL, EXECUTE) count toward it. key
- * names the statement (its QueryDesc or utility PlannedStmt); at depth 0 a new key starts a new
- * statement, the same key continues it. leave(..., true) ends the statement when it was the outermost.
- * The executor hooks and executor_hooks.cpp's own ProcessUtility hook call these for guarded sessions.
- */
-void		statement_scope_enter(const void *key, const char *query, int location, int length);
-void		statement_scope_leave(const void *key, bool finished);
+void		install_executor_hooks(void);	/* the statement scope: pg/statement_scope.hpp */
 
 }  // namespace agentguard
