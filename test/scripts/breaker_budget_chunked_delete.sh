@@ -11,7 +11,8 @@ set -euo pipefail
 # shellcheck source=test/lib/cluster.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
-ag_cluster_start main
+# the defaults of the breaker (test/lib/cluster.sh turns it off for other tests)
+ag_cluster_start main "agentguard.breaker_blocks = 5" "agentguard.budget_rows = -1" "agentguard.budget_fraction = 0.5"
 ag_psql main -q <<'SQL'
 CREATE EXTENSION pg_agentguard;
 CREATE ROLE ai_bot LOGIN;
