@@ -5,6 +5,18 @@
 \echo Use "ALTER EXTENSION pg_agentguard UPDATE TO '1.1'" to load this file. \quit
 
 -- ---------------------------------------------------------------------------------------------------
+-- Approval integrity: a request records every object the blocked statement reached (objects named,
+-- what CASCADE or DROP OWNED would drop or truncate with them, the members of partitioned and inherited
+-- tables), and the approver sees them in agentguard.pending before approving. A denial reaches the
+-- agent when it runs the same statement again: the latest decision per statement is found by its hash.
+CREATE OR REPLACE VIEW agentguard.pending AS
+    SELECT r.id, r.requested_at, r.agent, r.statement, r.reason, r.objects
+      FROM agentguard.requests AS r
+     WHERE r.status OPERATOR(pg_catalog.=) 'pending';
+CREATE INDEX requests_decided_idx ON agentguard.requests (statement_hash)
+    WHERE status OPERATOR(pg_catalog.<>) 'pending';
+
+-- ---------------------------------------------------------------------------------------------------
 -- Circuit breaker and preview (SPEC §8; src/pg/breaker.cpp, src/pg/breaker_sql.cpp, src/pg/preview.cpp).
 -- The state of the breakers lives in shared memory (and pg_stat/pg_agentguard_breakers.stat across
 -- restarts), not in a table: it is cluster-wide, while a table would be per database.

@@ -84,8 +84,15 @@ std::string format_token(int64_t token_id, const unsigned char* secret, std::siz
 bool parse_token(std::string_view text, ParsedToken* out)
 {
     std::string_view s = trim(text);
-    if (s.substr(0, kTokenPrefix.size()) != kTokenPrefix)
+    // Case-insensitive throughout: a token upper-cased on its way (a chat client, a shell) still works.
+    if (s.size() < kTokenPrefix.size())
         return false;
+    for (std::size_t i = 0; i < kTokenPrefix.size(); ++i) {
+        const char c = s[i];
+        const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        if (lower != kTokenPrefix[i])
+            return false;
+    }
     s.remove_prefix(kTokenPrefix.size());
     const std::size_t sep = s.find('_');
     if (sep == std::string_view::npos)

@@ -14,6 +14,7 @@
 #include "pg/hooks.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/pg_guard.hpp"
+#include "pg/tokens.hpp"
 
 namespace agentguard {
 
@@ -175,6 +176,17 @@ report_intercept(const Intercept *ic)
 		ev->request_id = audit_reserve_request_id(&ev->extension_present, &ev->read_only);
 
 	format_event(ev, ic->statement, &t);
+	/* Why a presented token did not apply, and whether a human already said no to this statement. */
+	if (blocked && approvable)
+	{
+		const char *refused = token_refusal_note();
+		char	   *denied = ev->extension_present ? denial_note(ev->statement_normalized) : nullptr;
+
+		if (refused != nullptr)
+			t.detail = psprintf("%s %s", t.detail, refused);
+		if (denied != nullptr)
+			t.detail = psprintf("%s %s", t.detail, denied);
+	}
 
 	/* The server log is a record of its own: it holds every event even when the queue cannot. */
 	ereport(LOG, (errmsg_internal("%s", t.log_line), errhidestmt(true), errhidecontext(true)));

@@ -26,6 +26,16 @@ enum DropPermission
  * DROPS_NONE with a NULL statement when no utility statement is running. */
 DropPermission current_drop_permission(const char **statement, const char **command);
 
+/* When a token allowed the innermost utility statement: the objects it covers (sorted), else NULL. */
+const Oid  *current_drop_scope(int *n);
+
+/*
+ * For grant_token: a destructive utility statement's reach, resolved with the current search_path (see
+ * approval_scope.hpp). Returns false for statements that are not destructive DDL. *unresolved counts
+ * named objects that do not exist.
+ */
+bool		utility_statement_reach(Node *parsetree, List **objects, List **oids, int *unresolved);
+
 void		install_utility_hook(void);
 void		install_object_access_hook(void);
 void		install_dml_protect_hook(void);

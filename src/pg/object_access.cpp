@@ -7,12 +7,17 @@
  *    pg_agentguard extension and the agentguard roles are refused (self-protection, never approvable);
  *  - a drop of a significant object is refused unless the utility statement running it was judged
  *    to be allowed to drop (approved, warned, mode off), or to drop only temporary objects of the session
- *    and the object is one.
+ *    and the object is one;
+ *  - under a token, a dropped or truncated object must be among the objects the token covers (the
+ *    reach recorded when the statement was blocked): a cascade that grew in the meantime is refused;
+ *  - a TRUNCATE judged to touch only temporary tables of the session may truncate nothing else: the
+ *    relation PostgreSQL really truncates decides, not the name the statement used.
  * Internal drops and creations (the transient heap of VACUUM FULL or CLUSTER, the old index of
  * REINDEX CONCURRENTLY, ALTER TABLE's rebuilt indexes) are PostgreSQL's own bookkeeping and pass.
  */
 #include "pg/pg_headers.hpp"
 
+#include "pg/approval_scope.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -155,6 +160,66 @@ refuse(InterceptKind kind, Oid classId, Oid objectId, int subId, const char *rea
 	report_intercept(&ic);
 }
 
+static int
+oid_cmp(const void *a, const void *b)
+{
+	Oid			x = *static_cast<const Oid *>(a);
+	Oid			y = *static_cast<const Oid *>(b);
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Classes the reach of a statement records (approval_scope.cpp): only they are held to a token's set. */
+static bool
+scoped_class(Oid classId)
+{
+	return classId == RelationRelationId || classId == NamespaceRelationId || classId == TypeRelationId ||
+		classId == ProcedureRelationId || classId == ConstraintRelationId || classId == TriggerRelationId ||
+		classId == RewriteRelationId || classId == PolicyRelationId;
+}
+
+/* Under a token: is the object outside the objects it covers? */
+static bool
+outside_token_scope(Oid classId, Oid objectId)
+{
+	int			n;
+	const Oid  *scope = current_drop_scope(&n);
+
+	if (scope == nullptr || n == 0 || !scoped_class(classId) || !reach_records(classId, objectId))
+		return false;
+	return bsearch(&objectId, scope, n, sizeof(Oid), oid_cmp) == nullptr;
+}
+
+static const char *const kReasonOutsideScope =
+	"this statement now reaches an object its approval did not cover, which needs a new approval";
+
+static void
+check_truncate(Oid relid)
+{
+	const char *statement;
+	const char *command;
+	DropPermission perm;
+
+	if (guc_mode == AG_MODE_OFF)
+		return;
+	/* PostgreSQL checks the privilege right after this hook: its error comes first. */
+	if (cannot_truncate(relid))
+		return;
+	perm = current_drop_permission(&statement, &command);
+	if (perm == DROPS_ALLOWED)
+	{
+		if (outside_token_scope(RelationRelationId, relid))
+			refuse(INTERCEPT_DESTRUCTIVE_DDL, RelationRelationId, relid, 0, kReasonOutsideScope, "TRUNCATE");
+		return;
+	}
+	if (perm == DROPS_TEMP_ONLY && is_own_temp_object(RelationRelationId, relid))
+		return;
+	if (statement == nullptr)
+		return;					/* no utility statement of the session is running */
+	refuse(INTERCEPT_DESTRUCTIVE_DDL, RelationRelationId, relid, 0,
+		   "agents may not truncate tables without an approval", "TRUNCATE");
+}
+
 static void
 check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 {
@@ -171,7 +236,11 @@ check_drop(Oid classId, Oid objectId, int subId, const ObjectAccessDrop *drop)
 		return;
 	perm = current_drop_permission(&statement, &command);
 	if (perm == DROPS_ALLOWED)
+	{
+		if (outside_token_scope(classId, objectId))
+			refuse(INTERCEPT_DESTRUCTIVE_DDL, classId, objectId, subId, kReasonOutsideScope, "DROP");
 		return;
+	}
 	if (perm == DROPS_TEMP_ONLY && is_own_temp_object(classId, objectId))
 		return;
 	refuse(INTERCEPT_DESTRUCTIVE_DDL, classId, objectId, subId,
@@ -201,7 +270,7 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 				   "agents may not read or write server files", "EXECUTE");
 		return;
 	}
-	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER)
+	if (access != OAT_DROP && access != OAT_POST_CREATE && access != OAT_POST_ALTER && access != OAT_TRUNCATE)
 		return;
 	if (internal_depth > 0 || IsParallelWorker() || !session_is_guarded())
 		return;
@@ -210,6 +279,9 @@ agentguard_object_access(ObjectAccessType access, Oid classId, Oid objectId, int
 	{
 		case OAT_DROP:
 			check_drop(classId, objectId, subId, static_cast<ObjectAccessDrop *>(arg));
+			break;
+		case OAT_TRUNCATE:
+			check_truncate(objectId);
 			break;
 		case OAT_POST_CREATE:
 			{

@@ -16,6 +16,10 @@
  * search_path, hooks stepped aside). A request row is locked (FOR UPDATE) before it is decided, so two
  * approvers deciding the same request take turns and the second one sees it is no longer pending.
  *
+ * grant_token() resolves the statement's objects when it is called, with the agent role's own search_path
+ * (its role and database settings, never the approver's), and binds the token to them as approve() binds
+ * a token to the objects its request recorded.
+ *
  * Tokens: 20 bytes from pg_strong_random(), shown as "agt_<token id>_<40 lower-case hex digits>"; the
  * store keeps the SHA-256 of those 40 hex characters as text (what SQL's sha256(convert_to(hex, 'UTF8'))
  * computes), never the secret.
@@ -28,6 +32,7 @@
 #include "core/token.hpp"
 #include "pg/guc.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/approval_scope.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/pg_guard.hpp"
@@ -68,8 +73,10 @@ static const char *const kMarkDenied =
 static const char *const kInsertGrantedToken =
 	"INSERT INTO agentguard.token_store (request_id, agent, agent_oid, database_oid, statement, "
 	"statement_hash, object_oids, secret_hash, created_by, created_at, expires_at, uses_left) "
-	"VALUES (NULL, $1, $2, $3, $4, $5, NULL, $6, $7, pg_catalog.clock_timestamp(), $8, $9) "
+	"VALUES (NULL, $1, $2, $3, $4, $5, $10, $6, $7, pg_catalog.clock_timestamp(), $8, $9) "
 	"RETURNING id";
+
+
 
 static const char *const kSelectTokenState =
 	"SELECT revoked, (uses_left OPERATOR(pg_catalog.>) 0 AND NOT revoked "
@@ -99,6 +106,19 @@ require_approver(const char *fn)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("extension \"%s\" is not installed in this database", AG_EXTENSION)));
+	/* Deciding writes the request and token records: say so before any internal query fails. */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot call agentguard.%s() on a standby server", fn),
+				 errdetail("Decisions on requests and tokens are written to tables."),
+				 errhint("Connect to the primary server and call it there.")));
+	if (XactReadOnly)
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("cannot call agentguard.%s() in a read-only transaction", fn),
+				 errdetail("Decisions on requests and tokens are written to tables."),
+				 errhint("Call it in a read-write transaction, for example after SET TRANSACTION READ WRITE or outside BEGIN READ ONLY.")));
 }
 
 static void
@@ -321,6 +341,19 @@ lock_pending_request(int64 id)
 	}
 }
 
+static Datum
+oid_array_datum(List *oids)
+{
+	int			n = list_length(oids);
+	Datum	   *d = static_cast<Datum *>(palloc(sizeof(Datum) * (n > 0 ? n : 1)));
+	int			i = 0;
+	ListCell   *lc;
+
+	foreach(lc, oids)
+		d[i++] = ObjectIdGetDatum(lfirst_oid(lc));
+	return PointerGetDatum(construct_array(d, n, OIDOID, sizeof(Oid), true, TYPALIGN_INT));
+}
+
 /* ---------- the functions ---------- */
 
 struct ApproveArgs
@@ -473,8 +506,10 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	int32		uses;
 	Secret		secret;
 	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
-	Oid			types[9] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID};
-	Datum		args[9];
+	Oid			types[10] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID,
+		OIDARRAYOID};
+	Datum		args[10];
+	List	   *objects;
 	int64		token_id = 0;
 	bool		isnull;
 	OwnerSql	os;
@@ -519,6 +554,7 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 
 	expires = expiry_for(PG_GETARG_INTERVAL_P(2));
 	uses = checked_uses(PG_GETARG_INT32(3));
+	objects = granted_objects(castNode(RawStmt, linitial(parsed))->stmt, agent, agent_name);
 
 	lex = session_lex_options();
 	ag_cpp_call("normalising a statement", [&]() {
@@ -539,11 +575,12 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	args[6] = name_datum(caller_name());
 	args[7] = TimestampTzGetDatum(expires);
 	args[8] = Int32GetDatum(uses);
+	args[9] = oid_array_datum(objects);
 
 	owner_sql_begin(&os);
 	PG_TRY();
 	{
-		if (SPI_execute_with_args(kInsertGrantedToken, 9, types, args, nullptr, false, 0) !=
+		if (SPI_execute_with_args(kInsertGrantedToken, 10, types, args, nullptr, false, 0) !=
 			SPI_OK_INSERT_RETURNING || SPI_processed != 1)
 			elog(ERROR, "pg_agentguard: storing the token failed");
 		token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));

@@ -1,9 +1,9 @@
 /*
  * tokens.cpp — does the token in agentguard.token let this statement through? (tokens.hpp, SPEC §5)
  *
- * A token is "agt_<id>_<hex secret>". The row agentguard.token_store[id] holds the SHA-256 of the
- * lower-case hex secret, the login role, the database, the SHA-256 of the normalised statement, the
- * objects (NULL: text only), the expiry and the uses left.
+ * A token is "agt_<id>_<hex secret>" (letter case does not matter). The row agentguard.token_store[id]
+ * holds the SHA-256 of the lower-case hex secret, the login role, the database, the SHA-256 of the
+ * normalised statement, the objects (NULL: text only), the expiry and the uses left.
  *
  * Consuming a use is an UPDATE ... WHERE uses_left > 0 of that row in the agent's own transaction:
  *  - the use counts only if that transaction commits; a rollback gives it back without any code of ours;
@@ -13,8 +13,13 @@
  *  - expiry is tested against clock_timestamp(), the wall clock, not the transaction start.
  * Nothing is cached across statements or transactions: revocation takes effect at once.
  *
- * A mismatch of any kind returns 0 without a word: the statement is then judged as if no token were
- * set, and the block error is the answer the agent gets.
+ * Objects: the token's row holds every object the statement reached when it was blocked (its frozen
+ * scope). The statement matches when everything it reaches now is in that set.
+ *
+ * A token that does not match is never an error by itself: the statement is then judged as if no token
+ * were set. The agent is told why in the block error's detail (malformed, not valid, expired, revoked, used up, another
+ * role, another database, another statement, objects the approval did not cover). Until the secret
+ * matches, nothing about the row is revealed: an unknown id and a wrong secret read the same.
  */
 #include "pg/pg_headers.hpp"
 
@@ -31,7 +36,9 @@
 namespace agentguard {
 
 static const char *const kSelectToken =
-	"SELECT secret_hash, agent_oid, database_oid, statement_hash, object_oids "
+	"SELECT secret_hash, agent_oid, database_oid, statement_hash, object_oids, revoked, "
+	"uses_left OPERATOR(pg_catalog.<=) 0, "
+	"expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp(), expires_at "
 	"FROM agentguard.token_store WHERE id OPERATOR(pg_catalog.=) $1";
 
 static const char *const kConsumeUse =
@@ -66,18 +73,25 @@ bytea_is_digest(Datum d, bool isnull, const uint8 *digest, bool constant_time)
 	return memcmp(VARDATA_ANY(b), digest, PG_SHA256_DIGEST_LENGTH) == 0;
 }
 
-static bool
-objects_match(Datum d, bool isnull, List *object_oids)
+static int
+oid_cmp_asc(const void *a, const void *b)
 {
-	ArrayType  *arr;
+	Oid			x = *static_cast<const Oid *>(a);
+	Oid			y = *static_cast<const Oid *>(b);
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* The token's objects as a sorted array (in the caller's context); false for a NULL element. */
+static bool
+token_objects(Datum d, Oid **out, int *nout)
+{
+	ArrayType  *arr = DatumGetArrayTypeP(d);
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
 	Oid		   *oids;
 
-	if (isnull)
-		return true;			/* a token of grant_token(): bound to the text only */
-	arr = DatumGetArrayTypeP(d);
 	deconstruct_array(arr, OIDOID, sizeof(Oid), true, TYPALIGN_INT, &elems, &nulls, &n);
 	oids = static_cast<Oid *>(palloc(sizeof(Oid) * (n > 0 ? n : 1)));
 	for (int i = 0; i < n; i++)
@@ -86,65 +100,180 @@ objects_match(Datum d, bool isnull, List *object_oids)
 			return false;
 		oids[i] = DatumGetObjectId(elems[i]);
 	}
-	return oid_lists_equal_as_sets(object_oids, oids, n);
+	qsort(oids, n, sizeof(Oid), oid_cmp_asc);
+	*out = oids;
+	*nout = n;
+	return true;
 }
+
+/* The first objects of reach that the token's sorted set does not hold; NIL when it holds all. */
+static List *
+objects_outside(List *reach, const Oid *covered, int ncovered)
+{
+	ListCell   *lc;
+	List	   *outside = NIL;
+
+	foreach(lc, reach)
+	{
+		Oid			o = lfirst_oid(lc);
+
+		if (!OidIsValid(o))
+			continue;			/* an absent object (IF EXISTS) reaches nothing */
+		if (bsearch(&o, covered, ncovered, sizeof(Oid), oid_cmp_asc) == nullptr)
+			outside = lappend_oid(outside, o);
+	}
+	return outside;
+}
+
+/* "public.c, 16423": relations by name, other objects by OID, at most five. */
+static char *
+describe_oids(List *oids)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+	int			n = 0;
+
+	initStringInfo(&buf);
+	foreach(lc, oids)
+	{
+		Oid			o = lfirst_oid(lc);
+		char	   *rel = get_rel_name(o);
+
+		if (n == 5)
+		{
+			appendStringInfo(&buf, " and %d more", list_length(oids) - 5);
+			break;
+		}
+		if (n++ > 0)
+			appendStringInfoString(&buf, ", ");
+		if (rel != nullptr)
+			appendStringInfoString(&buf, quote_qualified_identifier(get_namespace_name(get_rel_namespace(o)), rel));
+		else
+			appendStringInfo(&buf, "object %u", o);
+	}
+	return buf.data;
+}
+
+struct TokenCheck
+{
+	int64		token_id;
+	const uint8 *secret_digest;
+	const uint8 *statement_digest;
+	List	   *reach;			/* Oid: everything the statement reaches now */
+	char	   *why;			/* out: why it did not match, NULL on a match */
+	Oid		   *covered;		/* out: the token's objects, sorted (NULL: bound to the text only) */
+	int			ncovered;
+};
 
 /* Inside owner_sql: checks the row of token_id and consumes one use. Returns true on a match. */
 static bool
-check_and_consume(int64 token_id, const uint8 *secret_digest, const uint8 *statement_digest,
-				  List *object_oids)
+check_and_consume(TokenCheck *c)
 {
 	Oid			argtypes[1] = {INT8OID};
-	Datum		args[1] = {Int64GetDatum(token_id)};
+	Datum		args[1] = {Int64GetDatum(c->token_id)};
 	HeapTuple	row;
 	TupleDesc	desc;
 	bool		isnull;
-	Datum		d;
-	bool		ok;
+	Datum		d = (Datum) 0;
 
 	if (SPI_execute_with_args(kSelectToken, 1, argtypes, args, nullptr, false, 1) != SPI_OK_SELECT)
 		elog(ERROR, "pg_agentguard: reading the token store failed");
-	if (SPI_processed != 1)
-		return false;
-	row = SPI_tuptable->vals[0];
+	row = SPI_processed == 1 ? SPI_tuptable->vals[0] : nullptr;
 	desc = SPI_tuptable->tupdesc;
 
-	d = SPI_getbinval(row, desc, 1, &isnull);
-	ok = bytea_is_digest(d, isnull, secret_digest, true);
-
-	d = SPI_getbinval(row, desc, 2, &isnull);
-	ok = ok && !isnull && DatumGetObjectId(d) == GetAuthenticatedUserId();
-
-	d = SPI_getbinval(row, desc, 3, &isnull);
-	ok = ok && !isnull && DatumGetObjectId(d) == MyDatabaseId;
-
-	d = SPI_getbinval(row, desc, 4, &isnull);
-	ok = ok && bytea_is_digest(d, isnull, statement_digest, false);
-
-	if (ok)
+	/* Nothing about the row is revealed before the secret matched. */
+	isnull = true;
+	if (row != nullptr)
+		d = SPI_getbinval(row, desc, 1, &isnull);
+	if (row == nullptr || !bytea_is_digest(d, isnull, c->secret_digest, true))
 	{
-		d = SPI_getbinval(row, desc, 5, &isnull);
-		ok = objects_match(d, isnull, object_oids);
-	}
-	if (!ok)
+		c->why = pstrdup("it is not a valid token (unknown or mistyped)");
 		return false;
+	}
+	d = SPI_getbinval(row, desc, 3, &isnull);
+	if (isnull || DatumGetObjectId(d) != MyDatabaseId)
+	{
+		c->why = pstrdup("it was issued for another database");
+		return false;
+	}
+	d = SPI_getbinval(row, desc, 2, &isnull);
+	if (isnull || DatumGetObjectId(d) != GetAuthenticatedUserId())
+	{
+		c->why = pstrdup("it was issued to another role (a token is bound to the login role it was approved for)");
+		return false;
+	}
+	if (DatumGetBool(SPI_getbinval(row, desc, 6, &isnull)))
+	{
+		c->why = pstrdup("it was revoked");
+		return false;
+	}
+	if (DatumGetBool(SPI_getbinval(row, desc, 8, &isnull)))
+	{
+		c->why = psprintf("it expired at %s", SPI_getvalue(row, desc, 9));
+		return false;
+	}
+	if (DatumGetBool(SPI_getbinval(row, desc, 7, &isnull)))
+	{
+		c->why = pstrdup("it was used up");
+		return false;
+	}
+	d = SPI_getbinval(row, desc, 4, &isnull);
+	if (!bytea_is_digest(d, isnull, c->statement_digest, false))
+	{
+		c->why = pstrdup("it was approved for another statement (the text differs; only white space, comments and a trailing semicolon may)");
+		return false;
+	}
+	d = SPI_getbinval(row, desc, 5, &isnull);
+	if (!isnull)
+	{
+		List	   *outside;
+
+		if (!token_objects(d, &c->covered, &c->ncovered))
+		{
+			c->why = pstrdup("its objects are unreadable");
+			return false;
+		}
+		outside = objects_outside(c->reach, c->covered, c->ncovered);
+		if (outside != NIL)
+		{
+			c->why = psprintf("the statement now reaches objects the approval did not cover (%s)",
+							  describe_oids(outside));
+			return false;
+		}
+	}
 
 	/* The row lock taken here is what makes racing sessions take turns (see the file header). */
 	if (SPI_execute_with_args(kConsumeUse, 1, argtypes, args, nullptr, false, 0) != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "pg_agentguard: consuming a token use failed");
-	return SPI_processed == 1;
+	if (SPI_processed != 1)
+	{
+		c->why = pstrdup("it was used up (by another session just now)");
+		return false;
+	}
+	return true;
 }
 
 static bool
-check_as_owner(int64 token_id, const uint8 *secret_digest, const uint8 *statement_digest, List *object_oids)
+check_as_owner(TokenCheck *c)
 {
 	OwnerSql	os;
 	bool		matched = false;
+	MemoryContext caller = CurrentMemoryContext;
 
 	owner_sql_begin(&os);
 	PG_TRY();
 	{
-		matched = check_and_consume(token_id, secret_digest, statement_digest, object_oids);
+		matched = check_and_consume(c);
+		/* SPI's memory goes at owner_sql_end: the results move to the caller's context. */
+		if (c->why != nullptr)
+			c->why = MemoryContextStrdup(caller, c->why);
+		if (c->covered != nullptr)
+		{
+			Oid		   *copy = static_cast<Oid *>(MemoryContextAlloc(caller, sizeof(Oid) * (c->ncovered > 0 ? c->ncovered : 1)));
+
+			memcpy(copy, c->covered, sizeof(Oid) * c->ncovered);
+			c->covered = copy;
+		}
 	}
 	PG_CATCH();
 	{
@@ -156,26 +285,58 @@ check_as_owner(int64 token_id, const uint8 *secret_digest, const uint8 *statemen
 	return matched;
 }
 
+/* Why the last token presented in this statement did not apply; read by the block error. */
+static char refusal[512];
+static TimestampTz refusal_statement = 0;
+
+static void
+tell_agent(const char *why)
+{
+	snprintf(refusal, sizeof(refusal), "The token in agentguard.token was not used: %s.", why);
+	refusal_statement = GetCurrentStatementStartTimestamp();
+}
+
+const char *
+token_refusal_note(void)
+{
+	if (refusal[0] == '\0' || refusal_statement != GetCurrentStatementStartTimestamp())
+		return nullptr;
+	return refusal;
+}
+
 int64
-token_match(const char *raw_statement, List *object_oids)
+token_match_covering(const char *raw_statement, List *object_oids, Oid **covered, int *ncovered)
 {
 	const char *presented = guc_token;
 	bool		parsed = false;
-	int64		token_id = 0;
 	char	   *secret_hex = nullptr;
 	char	   *normalized = nullptr;
 	uint8		secret_digest[PG_SHA256_DIGEST_LENGTH];
 	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
+	TokenCheck	c;
 	bool		matched;
 	LexOptions	lex;
 
+	if (covered != nullptr)
+	{
+		*covered = nullptr;
+		*ncovered = 0;
+	}
+	refusal[0] = '\0';
 	if (presented == nullptr || presented[0] == '\0' || raw_statement == nullptr)
 		return 0;
+	memset(&c, 0, sizeof(c));
 	/* Consuming a use writes: where that is impossible no token can be honoured. */
 	if (XactReadOnly || RecoveryInProgress() || IsInParallelMode())
+	{
+		tell_agent("a token is used up by a write, and this transaction is read-only");
 		return 0;
+	}
 	if (!OidIsValid(extension_owner()))
+	{
+		tell_agent("pg_agentguard is not installed in this database, so no token can be checked here");
 		return 0;				/* no token store in this database: fail closed */
+	}
 
 	lex = session_lex_options();
 	ag_cpp_call("checking an approval token", [&]() {
@@ -184,22 +345,102 @@ token_match(const char *raw_statement, List *object_oids)
 		if (parse_token(presented, &p))
 		{
 			parsed = true;
-			token_id = p.token_id;
+			c.token_id = p.token_id;
 			secret_hex = ag_pstrdup_nothrow(p.secret_hex);
 			normalized = ag_pstrdup_nothrow(normalize_statement(raw_statement, lex));
 		}
 	});
 	if (!parsed)
-		return 0;				/* malformed: the block error is the answer */
+	{
+		tell_agent("it is malformed (a token has the form agt_<id>_<hex digits>)");
+		return 0;
+	}
 	ag_check_alloc(secret_hex);
 	ag_check_alloc(normalized);
 
 	sha256_of(secret_hex, strlen(secret_hex), secret_digest);
 	sha256_of(normalized, strlen(normalized), statement_digest);
 
-	matched = check_as_owner(token_id, secret_digest, statement_digest, object_oids);
+	c.secret_digest = secret_digest;
+	c.statement_digest = statement_digest;
+	c.reach = object_oids;
+	matched = check_as_owner(&c);
+	if (!matched)
+	{
+		tell_agent(c.why != nullptr ? c.why : "it does not match");
+		return 0;
+	}
+	if (covered != nullptr)
+	{
+		*covered = c.covered;
+		*ncovered = c.ncovered;
+	}
+	return c.token_id;
+}
 
-	return matched ? token_id : 0;
+int64
+token_match(const char *raw_statement, List *object_oids)
+{
+	return token_match_covering(raw_statement, object_oids, nullptr, nullptr);
+}
+
+/* The latest decision on a request for this statement (the partial index requests_decided_idx). */
+static const char *const kLatestDecision =
+	"SELECT status, decided_by, decided_at, deny_reason FROM agentguard.requests "
+	"WHERE statement_hash OPERATOR(pg_catalog.=) $1 AND status OPERATOR(pg_catalog.<>) 'pending' "
+	"AND agent_oid OPERATOR(pg_catalog.=) $2 AND database_oid OPERATOR(pg_catalog.=) $3 "
+	"ORDER BY decided_at DESC LIMIT 1";
+
+char *
+denial_note(const char *normalized_statement)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	Oid			argtypes[3] = {BYTEAOID, OIDOID, OIDOID};
+	Datum		args[3];
+	OwnerSql	os;
+	char	   *volatile note = nullptr;
+	MemoryContext caller = CurrentMemoryContext;
+
+	if (normalized_statement == nullptr || !OidIsValid(extension_owner()) || RecoveryInProgress())
+		return nullptr;
+	sha256_of(normalized_statement, strlen(normalized_statement), digest);
+	args[0] = PointerGetDatum(digest_bytea(digest));
+	args[1] = ObjectIdGetDatum(GetAuthenticatedUserId());
+	args[2] = ObjectIdGetDatum(MyDatabaseId);
+
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(kLatestDecision, 3, argtypes, args, nullptr, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
+		if (SPI_processed == 1)
+		{
+			HeapTuple	row = SPI_tuptable->vals[0];
+			TupleDesc	desc = SPI_tuptable->tupdesc;
+			char	   *status = SPI_getvalue(row, desc, 1);
+
+			if (status != nullptr && strcmp(status, "denied") == 0)
+			{
+				char	   *by = SPI_getvalue(row, desc, 2);
+				char	   *at = SPI_getvalue(row, desc, 3);
+				char	   *reason = SPI_getvalue(row, desc, 4);
+
+				note = MemoryContextStrdup(caller,
+										   psprintf("A human (%s) denied this statement on %s%s%s. Do not retry it.",
+													by != nullptr ? by : "an approver", at != nullptr ? at : "an earlier date",
+													reason != nullptr ? " because: " : " without giving a reason",
+													reason != nullptr ? reason : ""));
+			}
+		}
+	}
+	PG_CATCH();
+	{
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+	return note;
 }
 
 }  // namespace agentguard

@@ -16,6 +16,7 @@
 #include "pg/pg_headers.hpp"
 
 #include "core/policy.hpp"
+#include "pg/approval_scope.hpp"
 #include "pg/breaker.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
@@ -38,6 +39,8 @@ struct UtilityFrame
 	int			location;
 	int			length;
 	Node	   *parsetree;
+	const Oid  *scope;			/* a token's objects (sorted) when one approved it, else NULL */
+	int			nscope;
 };
 
 static UtilityFrame *innermost_frame = nullptr;
@@ -60,6 +63,16 @@ current_drop_permission(const char **statement, const char **command)
 	*statement = innermost_frame->statement;
 	*command = innermost_frame->command;
 	return innermost_frame->drops;
+}
+
+const Oid *
+current_drop_scope(int *n)
+{
+	*n = 0;
+	if (innermost_frame == nullptr || innermost_frame->drops != DROPS_ALLOWED)
+		return nullptr;
+	*n = innermost_frame->nscope;
+	return innermost_frame->scope;
 }
 
 /* The classification of one utility statement. */
@@ -610,6 +623,24 @@ classify(Node *parsetree, Verdict *v)
 	}
 }
 
+bool
+utility_statement_reach(Node *parsetree, List **objects, List **oids, int *unresolved)
+{
+	Verdict		v = {StatementClass::Harmless, nullptr, NIL, NIL, true};
+	bool		refused;
+
+	classify(parsetree, &v);
+	*objects = NIL;
+	*oids = NIL;
+	*unresolved = 0;
+	if (v.cls != StatementClass::DestructiveDdl)
+		return false;
+	statement_reach(parsetree, &v.objects, &v.oids, &refused, unresolved);
+	*objects = v.objects;
+	*oids = v.oids;
+	return true;
+}
+
 static Action
 decide_action(const Verdict *v, int64 token_id)
 {
@@ -641,12 +672,29 @@ judge_utility(PlannedStmt *pstmt, const char *queryString, UtilityFrame *frame)
 	classify(parsetree, &v);
 	if (v.cls == StatementClass::Harmless)
 		return;
+	if (v.cls == StatementClass::DestructiveDdl && guc_mode != AG_MODE_OFF)
+	{
+		bool		refused;
+		int			unresolved;
+
+		statement_reach(parsetree, &v.objects, &v.oids, &refused, &unresolved);
+		/* PostgreSQL's own permission error comes first; the object-access hook still stands behind it. */
+		if (refused)
+			return;
+	}
 
 	frame->command = GetCommandTagName(CreateCommandTag(parsetree));
 	frame->statement = statement_text(queryString, pstmt->stmt_location, pstmt->stmt_len);
 	if (v.cls == StatementClass::DestructiveDdl && guc_token != nullptr && guc_token[0] != '\0' &&
 		guc_mode != AG_MODE_OFF)
-		token_id = token_match(frame->statement, v.oids);
+	{
+		Oid		   *covered = nullptr;
+		int			ncovered = 0;
+
+		token_id = token_match_covering(frame->statement, v.oids, &covered, &ncovered);
+		frame->scope = covered;
+		frame->nscope = ncovered;
+	}
 	action = decide_action(&v, token_id);
 
 	switch (action)
@@ -691,6 +739,8 @@ agentguard_ProcessUtility(PlannedStmt *pstmt, const char *queryString, bool read
 	frame.location = pstmt->stmt_location;
 	frame.length = pstmt->stmt_len;
 	frame.parsetree = pstmt->utilityStmt;
+	frame.scope = nullptr;
+	frame.nscope = 0;
 
 	/* The one branch every human statement pays: a cached membership answer. */
 	if (internal_depth == 0 && !IsParallelWorker() && session_is_guarded())

@@ -100,7 +100,7 @@ SELECT has_function('agentguard', 'approve', ARRAY['bigint', 'interval', 'intege
 SELECT has_function('agentguard', 'deny', ARRAY['bigint', 'text'], 'deny() exists');
 SELECT has_function('agentguard', 'grant_token', ARRAY['regrole', 'text', 'interval', 'integer'], 'grant_token() exists');
 SELECT has_function('agentguard', 'revoke_token', ARRAY['bigint'], 'revoke_token() exists');
-SELECT columns_are('agentguard', 'pending', ARRAY['id', 'requested_at', 'agent', 'statement', 'reason'],
+SELECT columns_are('agentguard', 'pending', ARRAY['id', 'requested_at', 'agent', 'statement', 'reason', 'objects'],
                    'pending has the documented columns');
 SELECT columns_are('agentguard', 'tokens', ARRAY['id', 'request_id', 'agent', 'statement', 'created_by',
                    'created_at', 'expires_at', 'uses_left', 'revoked'], 'tokens never shows the secret hash');
@@ -359,8 +359,8 @@ SELECT throws_ok('SELECT agentguard.grant_token(session_user::regrole, ''DROP TA
 SELECT agentguard.grant_token(session_user::regrole, '  DROP TABLE ag_ap1.granted_t  -- by hand
 ;') AS g_tok \gset
 SELECT split_part(:'g_tok', '_', 2)::bigint AS g_tid \gset
-SELECT results_eq(format('SELECT request_id IS NULL, object_oids IS NULL, statement_hash = sha256(convert_to(''DROP TABLE ag_ap1.granted_t'', ''UTF8'')) FROM agentguard.token_store WHERE id = %s', :g_tid),
-                  $$ VALUES (true, true, true) $$, 'grant_token binds the normalised text, no request, no objects');
+SELECT results_eq(format('SELECT request_id IS NULL, object_oids = ARRAY[''ag_ap1.granted_t''::regclass::oid], statement_hash = sha256(convert_to(''DROP TABLE ag_ap1.granted_t'', ''UTF8'')) FROM agentguard.token_store WHERE id = %s', :g_tid),
+                  $$ VALUES (true, true, true) $$, 'grant_token binds the normalised text and the objects it resolves, no request');
 SELECT agentguard.grant_token(session_user::regrole, 'ALTER ROLE ag_ap_nobody PASSWORD ''hunter2secret''') AS pw_tok \gset
 SELECT is((SELECT count(*)::int FROM agentguard.token_store WHERE statement LIKE '%hunter2secret%'), 0,
           'the password in a granted statement is redacted');
