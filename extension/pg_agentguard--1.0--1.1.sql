@@ -27,6 +27,13 @@ ALTER TABLE agentguard.audit_log ADD CONSTRAINT audit_log_decision_check CHECK (
     'blocked', 'approved', 'warned', 'approve', 'deny', 'grant_token', 'revoke_token', 'setting',
     'reset_breaker', 'trip_breaker', 'restore', 'purge', 'breaker', 'previewed'));
 
+-- agentguard.pending shows the last preview an approver ran of a request (preview_request()).
+ALTER TABLE agentguard.requests ADD COLUMN last_preview jsonb, ADD COLUMN last_preview_at timestamptz;
+CREATE OR REPLACE VIEW agentguard.pending AS
+    SELECT r.id, r.requested_at, r.agent, r.statement, r.reason, r.objects, r.last_preview_at, r.last_preview
+      FROM agentguard.requests AS r
+     WHERE r.status OPERATOR(pg_catalog.=) 'pending';
+
 CREATE FUNCTION agentguard._breakers(
     OUT role oid, OUT state text, OUT tripped_at timestamptz, OUT reason text,
     OUT rows_in_window bigint, OUT refusals_in_window bigint, OUT budget_window interval)

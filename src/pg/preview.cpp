@@ -2,7 +2,8 @@
  * preview.cpp — the dry run of SPEC §8:
  *
  *   agentguard.preview(statement text) RETURNS TABLE (object text, command text, rows bigint, via text)
- *   agentguard.preview_request(request_id bigint) → the same, for the statement of a pending request
+ *   agentguard.preview_request(request_id bigint) → the same, for the statement of a pending request;
+ *       its rows are kept with the request (agentguard.pending: last_preview_at, last_preview)
  *
  * How it works. The one statement runs through SPI inside a subtransaction that is always rolled back.
  * Before the rollback, the rows it changed are read per table from PostgreSQL's own per-subtransaction
@@ -564,6 +565,58 @@ static const char *const kSelectPendingStatement =
 	"SELECT statement FROM agentguard.requests WHERE id OPERATOR(pg_catalog.=) $1 "
 	"AND status OPERATOR(pg_catalog.=) 'pending'";
 
+static const char *const kStorePreview =
+	"UPDATE agentguard.requests SET last_preview = $2::pg_catalog.jsonb, "
+	"last_preview_at = pg_catalog.clock_timestamp() WHERE id OPERATOR(pg_catalog.=) $1";
+
+/* Keeps the preview of a request for agentguard.pending (in the approver's transaction). */
+static void
+store_preview(int64 id, List *rows)
+{
+	StringInfoData j;
+	Oid			types[2] = {INT8OID, TEXTOID};
+	Datum		args[2];
+	OwnerSql	os;
+	ListCell   *lc;
+
+	initStringInfo(&j);
+	appendStringInfoChar(&j, '[');
+	foreach(lc, rows)
+	{
+		PreviewRow *r = static_cast<PreviewRow *>(lfirst(lc));
+
+		if (j.len > 1)
+			appendStringInfoChar(&j, ',');
+		appendStringInfoString(&j, "{\"object\":");
+		escape_json(&j, r->object);
+		appendStringInfoString(&j, ",\"command\":");
+		escape_json(&j, r->command);
+		if (r->rows >= 0)
+			appendStringInfo(&j, ",\"rows\":" INT64_FORMAT, r->rows);
+		else
+			appendStringInfoString(&j, ",\"rows\":null");
+		appendStringInfoString(&j, ",\"via\":");
+		escape_json(&j, r->via);
+		appendStringInfoChar(&j, '}');
+	}
+	appendStringInfoChar(&j, ']');
+	args[0] = Int64GetDatum(id);
+	args[1] = CStringGetTextDatum(j.data);
+	owner_sql_begin(&os);
+	PG_TRY();
+	{
+		if (SPI_execute_with_args(kStorePreview, 2, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "pg_agentguard: keeping the preview of request " INT64_FORMAT " failed", id);
+	}
+	PG_CATCH();
+	{
+		owner_sql_abort(&os);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	owner_sql_end(&os);
+}
+
 }  // namespace agentguard
 
 using namespace agentguard;
@@ -641,6 +694,7 @@ ag_preview_request(PG_FUNCTION_ARGS)
 				 errmsg("request " INT64_FORMAT " is not pending", id),
 				 errhint("agentguard.pending lists the requests awaiting a decision.")));
 	rows = run_preview(statement, &total);
+	store_preview(id, rows);
 	emit_rows(fcinfo, rows);
 	return (Datum) 0;
 }

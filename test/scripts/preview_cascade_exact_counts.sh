@@ -149,4 +149,8 @@ echo "$got"
 grep -qx 'app.orders DELETE 240 direct' <<<"$got" || ag_fail "preview_request: $got"
 grep -qx 'app.items DELETE 1760 cascade' <<<"$got" || ag_fail "preview_request cascade: $got"
 [[ "$(checksums)" == "$before" ]] || ag_fail "preview_request changed data"
+kept="$(ag_psql main -U alice -Atc "SELECT last_preview_at IS NOT NULL, jsonb_array_length(last_preview),
+                                           last_preview @> '[{\"object\": \"app.orders\", \"rows\": 240, \"via\": \"direct\"}]'
+                                    FROM agentguard.pending WHERE id = $rid")"
+[[ "$kept" == "t|2|t" ]] || ag_fail "agentguard.pending does not show the last preview: $kept"
 echo "PASS"
