@@ -100,7 +100,8 @@ SELECT has_function('agentguard', 'approve', ARRAY['bigint', 'interval', 'intege
 SELECT has_function('agentguard', 'deny', ARRAY['bigint', 'text'], 'deny() exists');
 SELECT has_function('agentguard', 'grant_token', ARRAY['regrole', 'text', 'interval', 'integer'], 'grant_token() exists');
 SELECT has_function('agentguard', 'revoke_token', ARRAY['bigint'], 'revoke_token() exists');
-SELECT columns_are('agentguard', 'pending', ARRAY['id', 'requested_at', 'agent', 'statement', 'reason', 'objects'],
+SELECT columns_are('agentguard', 'pending', ARRAY['id', 'requested_at', 'agent', 'statement', 'reason', 'objects',
+                                                'last_preview_at', 'last_preview'],
                    'pending has the documented columns');
 SELECT columns_are('agentguard', 'tokens', ARRAY['id', 'request_id', 'agent', 'statement', 'created_by',
                    'created_at', 'expires_at', 'uses_left', 'revoked'], 'tokens never shows the secret hash');
