@@ -9,12 +9,14 @@
 # prints the ratio. Target: at most 2%.
 #
 # Usage: bench/dml_early_stop.sh            (builds the private installation as the tests do)
-# Environment: RUNS (default 5), AG_BENCH_PORT (default: a free port), and those of test/lib/cluster.sh.
+# Environment: RUNS (default 5), ROWS (default 1000000), AG_BENCH_PORT (default: a free port), and those
+# of test/lib/cluster.sh.
 
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../test/lib/cluster.sh"
 
 RUNS="${RUNS:-5}"
+ROWS="${ROWS:-1000000}"
 ag__ensure_install
 ag__ensure_run_dir
 DIR="$AG_RUN_DIR/bench_early_stop"
@@ -41,13 +43,13 @@ psql_as() {
     ag_as_postgres "$AG_BINDIR/psql" -X -q -h "$DIR" -p "$PORT" -U "$user" -d postgres "$@"
 }
 
-psql_as postgres -v ON_ERROR_STOP=1 <<'SQL'
+psql_as postgres -v ON_ERROR_STOP=1 -v rows="$ROWS" <<'SQL'
 CREATE EXTENSION pg_agentguard;
 CREATE ROLE bench_agent LOGIN;
 GRANT agentguard_agent TO bench_agent;
 CREATE ROLE bench_human LOGIN;
 CREATE TABLE bench_t (id int PRIMARY KEY, payload text);
-INSERT INTO bench_t SELECT g, md5(g::text) FROM generate_series(1, 1000000) g;
+INSERT INTO bench_t SELECT g, md5(g::text) FROM generate_series(1, :rows) g;
 VACUUM ANALYZE bench_t;
 GRANT ALL ON bench_t TO bench_agent, bench_human;
 SQL
@@ -74,7 +76,7 @@ agent_ms="$(for i in "${agent[@]}"; do echo "$i"; done | median)"
 err="$(psql_as bench_agent -c "$STMT" 2>&1 || true)"
 left="$(psql_as postgres -At -c 'SELECT count(*) FROM bench_t')"
 echo "agent's error: $(grep -m1 ERROR <<<"$err")"
-echo "rows in bench_t afterwards: $left (expected 1000000)"
+echo "rows in bench_t afterwards: $left (expected $ROWS)"
 awk -v h="$human_ms" -v a="$agent_ms" 'BEGIN {
     printf "human DELETE to completion: %.1f ms (median of runs)\n", h
     printf "agent DELETE until stopped: %.1f ms (median of runs)\n", a

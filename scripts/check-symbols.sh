@@ -30,8 +30,8 @@ VERSIONS=("$@")
 
 CXX="${CXX:-g++}"
 
-# Debian suites to look in for versions the host does not have, newest last.
-APT_SUITES=(trixie sid)
+# Debian suites to look in for versions the host does not have (bookworm has 15, trixie 17, sid 18).
+APT_SUITES=(bookworm trixie sid)
 
 apt_opts() {
     printf '%s\n' -o "Dir::Etc::SourceList=$WORK/apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null" \

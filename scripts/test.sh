@@ -4,10 +4,10 @@
 # throwaway clusters of a private installation:
 #
 #   unit       GoogleTest through CMake and ctest (test/unit)
-#   regress    pg_regress on sql/*.sql against expected/*.out (in name order, all in one database of
-#              one cluster, as `make installcheck` would)
+#   regress    `make installcheck` (PGXS) with the pg_regress tests sql/*.sql against expected/*.out,
+#              in name order, in one database of a throwaway cluster
 #   pgtap      pg_prove on test/pgtap/*.sql
-#   isolation  pg_isolation_regress on test/isolation/specs/*.spec
+#   isolation  `make installcheck` with the isolation specs test/isolation/specs/*.spec
 #   scripts    each test/scripts/*.sh (each starts its own clusters)
 #   symbols    scripts/check-symbols.sh: the module built against the 15, 17 and 18 server headers
 #              references only symbols those servers export (no C++-mangled PostgreSQL names)
@@ -59,6 +59,9 @@ for s in "${SELECTED[@]}"; do
     esac
 done
 ((${#SELECTED[@]})) || SELECTED=("${ALL_SUITES[@]}")
+
+# The test build treats compiler warnings as errors (a DBA's plain `make` does not).
+export AG_CXXFLAGS="${AG_CXXFLAGS--Werror}"
 
 # This script prints the server logs itself where they help.
 AG_LOG_TAIL_ON_FAILURE=0
@@ -209,28 +212,24 @@ suite_symbols() {
     record symbols "$p" "$fl"
 }
 
+# The standard PGXS target against a throwaway cluster: `make installcheck` with only the pg_regress
+# tests (pg_regress creates contrib_regression itself).
 suite_regress() {
-    local tests=() f
-    for f in sql/*.sql; do
-        [[ -e "$f" ]] && tests+=("$(basename "$f" .sql)")
-    done
-    if ((${#tests[@]} == 0)); then
+    local n
+    n="$(ls sql/*.sql 2>/dev/null | wc -l)"
+    if ((n == 0)); then
         record regress 0 0 "no tests yet"
         return
     fi
-    ag_cluster_start regress || { record regress 0 "${#tests[@]}" "cluster did not start"; return; }
-    create_test_db regress contrib_regression || { record regress 0 "${#tests[@]}" "createdb failed"; return; }
+    ag_cluster_start regress || { record regress 0 "$n" "cluster did not start"; return; }
     rm -rf results regression.diffs regression.out
     local out="$LOG_DIR/regress.log"
-    run_limited "$SUITE_TIMEOUT" "$out" "$AG_PGXS_DIR/src/test/regress/pg_regress" \
-        --use-existing --host="$(ag_cluster_host regress)" --port="$(ag_cluster_port regress)" \
-        --user=postgres --dbname=contrib_regression --bindir="$AG_BINDIR" \
-        --inputdir=. --outputdir=. "${tests[@]}"
+    run_limited "$SUITE_TIMEOUT" "$out" make -s installcheck PG_CONFIG="$AG_BINDIR/pg_config" ISOLATION=
     local rc=$? p fl
     cat "$out"
     read -r p fl < <(count_pg_regress "$out")
     # pg_regress failed without naming a test (could not connect, timed out): count what did not run.
-    if ((rc != 0 && fl == 0)); then fl=$((${#tests[@]} - p)); ((fl > 0)) || fl=1; fi
+    if ((rc != 0 && fl == 0)); then fl=$((n - p)); ((fl > 0)) || fl=1; fi
     if ((rc != 0)); then
         show_head regression.diffs "regression.diffs"
         show_server_log regress
@@ -275,30 +274,22 @@ suite_pgtap() {
     record pgtap "$p" "$fl"
 }
 
+# `make installcheck` with only the isolation specs (test/isolation).
 suite_isolation() {
-    local specs=() f
-    for f in test/isolation/specs/*.spec; do
-        [[ -e "$f" ]] && specs+=("$(basename "$f" .spec)")
-    done
-    if ((${#specs[@]} == 0)); then
+    local n
+    n="$(ls test/isolation/specs/*.spec 2>/dev/null | wc -l)"
+    if ((n == 0)); then
         record isolation 0 0 "no tests yet"
         return
     fi
-    ag_cluster_start isolation "max_prepared_transactions = 10" ||
-        { record isolation 0 "${#specs[@]}" "cluster did not start"; return; }
-    create_test_db isolation isolation_regression ||
-        { record isolation 0 "${#specs[@]}" "createdb failed"; return; }
+    ag_cluster_start isolation || { record isolation 0 "$n" "cluster did not start"; return; }
     rm -rf output_iso
-    mkdir -p output_iso
     local out="$LOG_DIR/isolation.log"
-    run_limited "$SUITE_TIMEOUT" "$out" "$AG_PGXS_DIR/src/test/isolation/pg_isolation_regress" \
-        --use-existing --host="$(ag_cluster_host isolation)" --port="$(ag_cluster_port isolation)" \
-        --user=postgres --dbname=isolation_regression --bindir="$AG_BINDIR" \
-        --inputdir=test/isolation --outputdir=output_iso "${specs[@]}"
+    run_limited "$SUITE_TIMEOUT" "$out" make -s installcheck PG_CONFIG="$AG_BINDIR/pg_config" REGRESS=
     local rc=$? p fl
     cat "$out"
     read -r p fl < <(count_pg_regress "$out")
-    if ((rc != 0 && fl == 0)); then fl=$((${#specs[@]} - p)); ((fl > 0)) || fl=1; fi
+    if ((rc != 0 && fl == 0)); then fl=$((n - p)); ((fl > 0)) || fl=1; fi
     if ((rc != 0)); then
         show_head output_iso/regression.diffs "output_iso/regression.diffs"
         show_server_log isolation

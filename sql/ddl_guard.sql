@@ -86,7 +86,8 @@ SELECT count(*) AS users, sum(id) AS id_sum FROM bot.users;
 SELECT relname FROM pg_class WHERE relnamespace = 'bot'::regnamespace ORDER BY relname;
 SELECT attname FROM pg_attribute WHERE attrelid = 'bot.users'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum;
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'bot.users'::regclass AND attname = 'name';
-SELECT conname FROM pg_constraint WHERE conrelid = 'bot.users'::regclass ORDER BY conname;
+-- (contype 'n': PostgreSQL 18 records column NOT NULLs as constraints too; see ddl_not_null)
+SELECT conname FROM pg_constraint WHERE conrelid = 'bot.users'::regclass AND contype <> 'n' ORDER BY conname;
 SELECT proname FROM pg_proc WHERE pronamespace = 'bot'::regnamespace ORDER BY proname;
 SELECT typname FROM pg_type WHERE typnamespace = 'bot'::regnamespace AND typtype IN ('e', 'd') ORDER BY typname;
 SELECT conname FROM pg_constraint WHERE contypid = 'bot.posint'::regtype ORDER BY conname;

@@ -157,6 +157,12 @@ ErrorText error_text(const Event& ev)
     out.message = message_text(ev);
     out.detail = detail_text(ev);
     out.hint = hint_text(ev);
+    if (!ev.agent_code.empty() && ev.decision != Decision::Approved) {
+        out.message = "agent code stopped (" + ev.agent_code + "): " + out.message;
+        if (ev.decision == Decision::Blocked)
+            out.hint += std::string(out.hint.empty() ? "" : " ") +
+                        "Or remove that code, or make a role that is not an agent its owner.";
+    }
     return out;
 }
 

@@ -33,6 +33,8 @@ struct Event {
     bool approvable = true;           // false for self-protection refusals
     bool extension_present = true;    // CREATE EXTENSION ran in this database
     bool read_only = false;           // the transaction could not record a request id
+    std::string agent_code;           // agents' code stopped in a session that is not an agent's, e.g.
+                                      // "function app.cleanup() owned by agent role \"bot\""; empty: none
 };
 
 struct ErrorText {
@@ -62,6 +64,8 @@ struct ErrorText {
 // Decision::Approved (no error is raised; for a NOTICE or the log): message "<command>[ on <objects>] is allowed
 //   by token 7" ("... by an approval" when token_id is 0), empty detail and hint.
 // An empty command reads "statement"; an empty reason leaves the message at "... is blocked".
+// With agent_code (blocked or warned): the message starts "agent code stopped (<agent_code>): " and a
+// blocked hint ends " Or remove that code, or make a role that is not an agent its owner."
 ErrorText error_text(const Event& ev);
 
 // One line for the server log: "pg_agentguard: decision=blocked request=42 database=... " with

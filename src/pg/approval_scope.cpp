@@ -599,43 +599,44 @@ static const char *const kAgentSearchPath =
 
 /* ---------- grant_token: the statement's objects, as the agent would resolve them ---------- */
 
+struct SearchPathLookup
+{
+	Datum		args[2];
+	MemoryContext caller;
+	char	   *setting;		/* out, in caller; NULL when no setting applies */
+};
+
+static void
+search_path_body(void *arg)
+{
+	SearchPathLookup *l = static_cast<SearchPathLookup *>(arg);
+	Oid			types[2] = {OIDOID, OIDOID};
+
+	if (SPI_execute_with_args(kAgentSearchPath, 2, types, l->args, nullptr, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pg_agentguard: reading pg_db_role_setting failed");
+	if (SPI_processed == 1)
+	{
+		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+
+		if (v != nullptr)
+			l->setting = MemoryContextStrdup(l->caller, v);
+	}
+}
+
 /* The agent role's own search_path, "$user" spelled out as its name (PostgreSQL's default when no
  * setting applies). */
 static char *
 agent_search_path(Oid agent, const char *agent_name)
 {
-	Oid			types[2] = {OIDOID, OIDOID};
-	Datum		args[2] = {ObjectIdGetDatum(MyDatabaseId), ObjectIdGetDatum(agent)};
-	OwnerSql	os;
-	char	   *volatile setting = nullptr;
-	MemoryContext caller = CurrentMemoryContext;
+	SearchPathLookup l = {{ObjectIdGetDatum(MyDatabaseId), ObjectIdGetDatum(agent)}, CurrentMemoryContext, nullptr};
 	char	   *raw;
 	List	   *names;
 	ListCell   *lc;
 	StringInfoData buf;
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(kAgentSearchPath, 2, types, args, nullptr, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "pg_agentguard: reading pg_db_role_setting failed");
-		if (SPI_processed == 1)
-		{
-			char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	owner_sql_run(search_path_body, nullptr, &l);
 
-			if (v != nullptr)
-				setting = MemoryContextStrdup(caller, v);
-		}
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
-
-	raw = pstrdup(setting != nullptr ? setting : "\"$user\", public");
+	raw = pstrdup(l.setting != nullptr ? l.setting : "\"$user\", public");
 	if (!SplitIdentifierString(raw, ',', &names))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

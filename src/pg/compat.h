@@ -105,3 +105,22 @@ relation_has_rules_compat(Oid relid)
 	ReleaseSysCache(tup);
 	return has;
 }
+
+/* PG 16 moved checkAsUser from the range table entry to its RTEPermissionInfo (the RTEPermissionInfo
+ * rework of 16): the role a rule's or view's owner left on a relation of a plan. */
+#if PG_VERSION_NUM >= 160000
+static inline Oid
+rte_check_as_user_compat(const PlannedStmt *ps, const RangeTblEntry *rte)
+{
+	if (rte->perminfoindex == 0 || ps->permInfos == NIL)
+		return InvalidOid;
+	return ((RTEPermissionInfo *) list_nth(ps->permInfos, rte->perminfoindex - 1))->checkAsUser;
+}
+#else
+static inline Oid
+rte_check_as_user_compat(const PlannedStmt *ps, const RangeTblEntry *rte)
+{
+	(void) ps;
+	return rte->checkAsUser;
+}
+#endif

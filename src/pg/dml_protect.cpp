@@ -11,6 +11,7 @@
 #include "pg/event_sink.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/names.hpp"
 
 namespace agentguard {
 
@@ -22,15 +23,13 @@ static void
 refuse_write(Oid relid, bool catalog)
 {
 	Intercept	ic;
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
 
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = INTERCEPT_SELF_PROTECTION;
 	ic.decision = DECISION_BLOCKED;
 	ic.command = "DML";
 	ic.statement = debug_query_string;
-	ic.objects = list_make1(psprintf("%s.%s", nsp ? nsp : "?", rel ? rel : "?"));
+	ic.objects = list_make1(relation_display_name(relid));
 	ic.object_oids = list_make1_oid(relid);
 	ic.reason = catalog ? "agents may not modify system catalogs"
 		: "agents may not modify pg_agentguard's tables";

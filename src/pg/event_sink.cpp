@@ -13,6 +13,7 @@
 #include "pg/breaker.hpp"
 #include "pg/hooks.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/identity.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/tokens.hpp"
 
@@ -68,13 +69,15 @@ nonnull(const char *s)
 
 /* Who and where, gathered with PostgreSQL calls before any C++ object exists. */
 static void
-fill_session(EventData *ev)
+fill_session(EventData *ev, Oid agent_code_owner)
 {
 	ev->logged_at = GetCurrentTimestamp();
 	ev->database_oid = MyDatabaseId;
-	ev->login_role_oid = GetAuthenticatedUserId();
+	ev->login_role_oid = acting_role_oid();
 	ev->database = nonnull(get_database_name(MyDatabaseId));
-	ev->session_role = nonnull(GetUserNameFromId(GetSessionUserId(), true));
+	/* agents' code in a human's session is recorded as the agent's (SPEC §2, provenance) */
+	ev->session_role = nonnull(GetUserNameFromId(OidIsValid(agent_code_owner) ? agent_code_owner
+												 : GetSessionUserId(), true));
 	ev->current_role = nonnull(GetUserNameFromId(GetUserId(), true));
 	ev->application_name = pstrdup(nonnull(GetConfigOption("application_name", true, false)));
 	ev->client_addr = client_address();
@@ -116,7 +119,7 @@ to_core_event(const EventData *ev, Event *out)
 
 /* The C++ part: redaction, normalisation, every text. Results come back as palloc'd strings. */
 static void
-format_event(EventData *ev, const char *raw_statement, Texts *t)
+format_event(EventData *ev, const char *raw_statement, const char *agent_code, Texts *t)
 {
 	char	   *redacted = nullptr;
 	char	   *normalized = nullptr;
@@ -133,6 +136,8 @@ format_event(EventData *ev, const char *raw_statement, Texts *t)
 		Event e;
 		to_core_event(ev, &e);
 		e.statement = red;
+		if (agent_code != nullptr)
+			e.agent_code = agent_code;
 		ErrorText et = error_text(e);
 
 		t->message = ag_pstrdup_nothrow(et.message);
@@ -158,11 +163,15 @@ report_intercept(const Intercept *ic)
 	Texts		t = {};
 	bool		blocked = ic->decision == DECISION_BLOCKED;
 	bool		approvable = ic->kind != INTERCEPT_SELF_PROTECTION;
+	Oid			agent_code_owner = InvalidOid;
+	char	   *agent_code = nullptr;
 
 	/* A preview is rolled back: what it would have warned about is its result, not an event. */
 	if (preview_active && !blocked)
 		return;
-	fill_session(ev);
+	if (!agent_code_current(&agent_code_owner, &agent_code))
+		agent_code_owner = InvalidOid;
+	fill_session(ev, agent_code_owner);
 	ev->command = nonnull(ic->command);
 	ev->objects = ic->objects;
 	ev->object_oids = ic->object_oids;
@@ -175,7 +184,7 @@ report_intercept(const Intercept *ic)
 	if (blocked && approvable)
 		ev->request_id = audit_reserve_request_id(&ev->extension_present, &ev->read_only);
 
-	format_event(ev, ic->statement, &t);
+	format_event(ev, ic->statement, agent_code, &t);
 	/* Why a presented token did not apply, and whether a human already said no to this statement. */
 	if (blocked && approvable)
 	{
@@ -251,7 +260,7 @@ report_breaker_event(const char *agent, const char *reason, const char *tripped_
 	EventData  *ev = static_cast<EventData *>(palloc0(sizeof(EventData)));
 	StringInfoData payload;
 
-	fill_session(ev);
+	fill_session(ev, InvalidOid);
 	ev->command = "circuit breaker";
 	ev->statement = "";
 	ev->objects = list_make1(pstrdup(agent));
@@ -283,7 +292,7 @@ report_preview_event(const char *statement, List *objects, int64 rows)
 	LexOptions	lex = session_lex_options();
 	const char *raw = statement != nullptr ? statement : "";
 
-	fill_session(ev);
+	fill_session(ev, InvalidOid);
 	ag_cpp_call("formatting a preview record", [&]() {
 		redacted = ag_pstrdup_nothrow(truncate_utf8(redact_passwords(std::string(raw), lex), kMaxRecordedStatement));
 	});

@@ -6,6 +6,9 @@
  *   statement_scope.cpp   where a statement begins and ends (nesting through every hook)
  *   plan_targets.cpp      which plan nodes are targets; the unqualified DELETE/UPDATE check
  *   row_guard.cpp         counting the rows changed per target table, and the stop at the limit
+ *   agent_code.cpp        agents' functions judged as the agent's wherever they run (provenance)
+ * A statement's scope opens before it is planned (planner_hook), so what constant folding runs counts
+ * toward it; rules and views of agents make a human's destructive query an agent's (checkAsUser).
  *
  * Contract
  * - Only guarded sessions are judged; a human's statement pays one cached test per hook. Parallel
@@ -16,6 +19,7 @@
  */
 #include "pg/pg_headers.hpp"
 
+#include "pg/agent_code.hpp"
 #include "pg/breaker.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -31,6 +35,7 @@ static ExecutorRun_hook_type prev_ExecutorRun = nullptr;
 static ExecutorFinish_hook_type prev_ExecutorFinish = nullptr;
 static ExecutorEnd_hook_type prev_ExecutorEnd = nullptr;
 static ProcessUtility_hook_type prev_ProcessUtility = nullptr;
+static planner_hook_type prev_planner = nullptr;
 
 /* The one test a human's statement pays (after the cheap mode and worker tests). */
 static inline bool
@@ -46,6 +51,10 @@ guard_active(void)
  */
 static const QueryDesc *unguarded_qd = nullptr;
 
+/* A human's destructive query reached through an agent's rule or view: judged as that agent's, from
+ * its ExecutorStart to its ExecutorEnd (an ERROR in between: identity.cpp drops the frame). */
+static const QueryDesc *agent_rule_qd = nullptr;
+
 static inline bool
 guard_active_in_scope(const QueryDesc *qd)
 {
@@ -60,6 +69,20 @@ guard_active_for(const QueryDesc *qd)
 	if (qd == unguarded_qd)
 		return false;
 	return guard_active_in_scope(qd);
+}
+
+/* An unguarded session's destructive query whose target an agent's rule or view reached. */
+static bool __attribute__((noinline))
+enter_agent_rule(QueryDesc *queryDesc)
+{
+	Oid			target = InvalidOid;
+	Oid			owner = plan_agent_owner(queryDesc->plannedstmt, &target);
+
+	if (!OidIsValid(owner) || internal_depth > 0 || IsParallelWorker())
+		return false;
+	agent_code_enter(owner, AGENT_CODE_RULE_OR_VIEW, target);
+	agent_rule_qd = queryDesc;
+	return true;
 }
 
 static void
@@ -100,6 +123,14 @@ static void
 ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	/* plain EXPLAIN runs nothing and is never blocked; EXPLAIN ANALYZE runs and is judged */
+	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && guc_mode != AG_MODE_OFF && !statement_in_scope() &&
+		plan_is_destructive(queryDesc->plannedstmt) && plan_may_be_agents(queryDesc->plannedstmt) &&
+		!session_is_guarded() && enter_agent_rule(queryDesc))
+	{
+		unguarded_qd = nullptr;
+		judged_ExecutorStart(queryDesc, eflags);
+		return;
+	}
 	if ((eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0 || !guard_active_in_scope(queryDesc))
 	{
 		/* (the address of a QueryDesc that died in an ERROR may come back: always set or clear) */
@@ -198,6 +229,52 @@ ag_ExecutorEnd(QueryDesc *queryDesc)
 		standard_ExecutorEnd(queryDesc);
 	if (statement_active())
 		statement_scope_end_if(queryDesc);
+	if (unlikely(queryDesc == agent_rule_qd))
+	{
+		agent_rule_qd = nullptr;
+		agent_code_leave();
+	}
+}
+
+/*
+ * Planning is part of the statement: constant folding evaluates immutable functions with constant
+ * arguments, and what they change counts toward the statement being planned (statement_scope.cpp).
+ */
+static PlannedStmt *
+call_planner(Query *parse, const char *query_string, int cursorOptions, ParamListInfo boundParams)
+{
+	if (prev_planner != nullptr)
+		return prev_planner(parse, query_string, cursorOptions, boundParams);
+	return standard_planner(parse, query_string, cursorOptions, boundParams);
+}
+
+static PlannedStmt * __attribute__((noinline))
+judged_planner(Query *parse, const char *query_string, int cursorOptions, ParamListInfo boundParams)
+{
+	PlannedStmt *result;
+
+	statement_scope_enter(parse, query_string, parse->stmt_location, parse->stmt_len);
+	PG_TRY();
+	{
+		result = call_planner(parse, query_string, cursorOptions, boundParams);
+	}
+	PG_CATCH();
+	{
+		statement_scope_abort();
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	statement_scope_leave(parse, false);
+	return result;
+}
+
+static PlannedStmt *
+ag_planner(Query *parse, const char *query_string, int cursorOptions, ParamListInfo boundParams)
+{
+	/* inside a statement already: its scope counts whatever planning runs */
+	if (!statement_in_scope() && guard_active())
+		return judged_planner(parse, query_string, cursorOptions, boundParams);
+	return call_planner(parse, query_string, cursorOptions, boundParams);
 }
 
 /*
@@ -244,12 +321,24 @@ ag_xact_callback(XactEvent event, void *arg)
 {
 	(void) arg;
 	unguarded_qd = nullptr;
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		agent_rule_qd = nullptr;
 	if (!statement_active() && !statement_in_scope() && !row_guard_has_wraps())
 		return;
 	switch (event)
 	{
 		case XACT_EVENT_PRE_COMMIT:
+		case XACT_EVENT_PRE_PREPARE:
+			/* deferred triggers have fired: the transaction's statement is complete */
+			statement_scope_xact_precommit();
 			row_guard_xact_precommit();
+			break;
+		case XACT_EVENT_PREPARE:
+			if (!statement_in_scope())
+			{
+				statement_scope_xact_end();
+				row_guard_forget_wraps();
+			}
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
@@ -289,6 +378,8 @@ install_executor_hooks(void)
 	ExecutorEnd_hook = ag_ExecutorEnd;
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = ag_ProcessUtility;
+	prev_planner = planner_hook;
+	planner_hook = ag_planner;
 	RegisterXactCallback(ag_xact_callback, nullptr);
 }
 

@@ -14,6 +14,7 @@ PG_MODULE_MAGIC;
 PGDLLEXPORT void _PG_init(void);
 }
 
+#include "pg/agent_code.hpp"
 #include "pg/audit_queue.hpp"
 #include "pg/audit_worker.hpp"
 #include "pg/breaker.hpp"
@@ -39,6 +40,7 @@ _PG_init(void)
 	agentguard::install_dml_protect_hook();
 	agentguard::install_xact_callbacks();
 	agentguard::install_executor_hooks();
+	agentguard::install_agent_code_hooks();
 	agentguard::audit_queue_init();
 	agentguard::breaker_init();
 	agentguard::audit_worker_register();

@@ -22,6 +22,7 @@
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/names.hpp"
 
 namespace agentguard {
 
@@ -113,8 +114,7 @@ is_own_temp_object(Oid classId, Oid objectId)
 	Oid			nsp;
 
 	if (classId == RelationRelationId)
-		return get_rel_persistence(objectId) == RELPERSISTENCE_TEMP &&
-			isTempOrTempToastNamespace(get_rel_namespace(objectId));
+		return relation_is_own_temp(objectId);
 	if (classId == NamespaceRelationId || classId == DatabaseRelationId || classId == AuthIdRelationId ||
 		classId == ExtensionRelationId || classId == TableSpaceRelationId ||
 		classId == ForeignServerRelationId || classId == PublicationRelationId ||

@@ -46,11 +46,11 @@ void		owner_sql_begin(OwnerSql *os);
 void		owner_sql_end(OwnerSql *os);
 void		owner_sql_abort(OwnerSql *os);
 
-/* SHA-256 with the server's implementation (the same digest SQL's sha256() computes). */
-void		sha256_of(const void *data, size_t len, uint8 out[PG_SHA256_DIGEST_LENGTH]);
-
-/* A palloc'd bytea holding the 32 bytes of a digest. */
-bytea	   *digest_bytea(const uint8 digest[PG_SHA256_DIGEST_LENGTH]);
+/*
+ * The usage above in one call: body(arg) runs as the owner; when it raises an ERROR, on_error(arg)
+ * (may be NULL; it must not raise) runs first, for instance to wipe a secret, and the ERROR goes on.
+ */
+void		owner_sql_run(void (*body) (void *), void (*on_error) (void *), void *arg);
 
 /* Equal as sets (order and repetition do not matter). */
 bool		oid_lists_equal_as_sets(List *a, const Oid *b, int nb);

@@ -12,6 +12,7 @@
 
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
+#include "pg/identity.hpp"
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
 
@@ -53,6 +54,65 @@ plan_is_destructive(const PlannedStmt *ps)
 			return true;
 	}
 	return false;
+}
+
+/* The role a result relation is accessed as, when the rewriter set one (a rule's or view's owner). */
+static Oid
+result_check_as_user(const PlannedStmt *ps, const ModifyTable *mt, Oid *relid)
+{
+	const RangeTblEntry *rte;
+
+	if (mt->resultRelations == NIL)
+		return InvalidOid;
+	rte = rt_fetch(linitial_int(mt->resultRelations), ps->rtable);
+	*relid = rte->relid;
+	return rte_check_as_user_compat(ps, rte);
+}
+
+static Oid
+modify_agent_owner(const PlannedStmt *ps, const Plan *p, Oid *relid, bool ask)
+{
+	Oid			as_user;
+
+	if (p == nullptr || !IsA(p, ModifyTable) || !is_destructive_modify(castNode(ModifyTable, p)))
+		return InvalidOid;
+	as_user = result_check_as_user(ps, castNode(ModifyTable, p), relid);
+	if (!OidIsValid(as_user))
+		return InvalidOid;
+	if (!ask)
+		return as_user;
+	return role_is_agent_cached(as_user) ? as_user : InvalidOid;
+}
+
+static Oid
+find_agent_owner(const PlannedStmt *ps, Oid *relid, bool ask)
+{
+	const ListCell *lc;
+	Oid			owner = modify_agent_owner(ps, ps->planTree, relid, ask);
+
+	if (OidIsValid(owner) || !ps->hasModifyingCTE)
+		return owner;
+	foreach(lc, ps->subplans)
+	{
+		owner = modify_agent_owner(ps, static_cast<const Plan *>(lfirst(lc)), relid, ask);
+		if (OidIsValid(owner))
+			return owner;
+	}
+	return InvalidOid;
+}
+
+bool
+plan_may_be_agents(const PlannedStmt *ps)
+{
+	Oid			relid;
+
+	return OidIsValid(find_agent_owner(ps, &relid, false));
+}
+
+Oid
+plan_agent_owner(const PlannedStmt *ps, Oid *target)
+{
+	return find_agent_owner(ps, target, true);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -178,6 +238,9 @@ judge_unqualified_plan(PlannedStmt *ps, Plan *p)
 	/* The guard's own tables and the catalogs are refused by the permission check as self-protection,
 	 * which no token can approve: an "unqualified" refusal would wrongly suggest an approval. */
 	if (get_rel_relkind(relid) == RELKIND_FOREIGN_TABLE || is_self_protected_relation(relid))
+		return;
+	/* the session's own temporary tables are never judged (decided on the relation, not its name) */
+	if (get_rel_persistence(relid) == RELPERSISTENCE_TEMP)
 		return;
 	row_guard_intercept(relid, mt->operation,
 						"it has no WHERE clause, and agents may not change every row of a table without an approval",

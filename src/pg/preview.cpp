@@ -31,6 +31,7 @@
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/names.hpp"
 #include "pg/owner_sql.hpp"
 #include "pg/sql_functions.hpp"
 
@@ -91,17 +92,6 @@ preview_timeout_handler(void)
 	QueryCancelPending = true;
 	InterruptPending = true;
 	SetLatch(MyLatch);
-}
-
-static char *
-qualified_rel(Oid relid)
-{
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
-
-	if (nsp == nullptr || rel == nullptr)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", quote_identifier(nsp), quote_identifier(rel));
 }
 
 /* The top partitioned (or inheritance-free) root a leaf counts toward. */
@@ -478,7 +468,7 @@ run_preview(const char *statement, int64 *total)
 			if (n[i] == 0)
 				continue;
 			r = static_cast<PreviewRow *>(palloc(sizeof(PreviewRow)));
-			r->object = qualified_rel(k->relid);
+			r->object = relation_display_name(k->relid);
 			r->command = cmds[i];
 			r->rows = n[i];
 			r->via = via;
@@ -508,7 +498,7 @@ run_preview(const char *statement, int64 *total)
 			is_direct = true;
 		r = static_cast<PreviewRow *>(palloc(sizeof(PreviewRow)));
 		kind = getObjectTypeDescription(&d->addr, true);
-		r->object = d->addr.classId == RelationRelationId && d->addr.objectSubId == 0 ? qualified_rel(d->addr.objectId)
+		r->object = d->addr.classId == RelationRelationId && d->addr.objectSubId == 0 ? relation_display_name(d->addr.objectId)
 			: getObjectIdentity(&d->addr, true);
 		if (r->object == nullptr)
 			continue;

@@ -38,6 +38,7 @@
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
+#include "pg/names.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
@@ -273,17 +274,6 @@ operation_name(CmdType op)
 	}
 }
 
-static char *
-qualified_name(Oid relid)
-{
-	char	   *nsp = get_namespace_name(get_rel_namespace(relid));
-	char	   *rel = get_rel_name(relid);
-
-	if (nsp == nullptr || rel == nullptr)
-		return psprintf("%u", relid);
-	return psprintf("%s.%s", quote_identifier(nsp), quote_identifier(rel));
-}
-
 /* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
  * agent knows what stopped it and a human knows what to change. */
 static char *
@@ -349,7 +339,7 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(qualified_name(relid));
+	ic.objects = list_make1(relation_display_name(relid));
 	ic.object_oids = list_make1_oid(relid);
 	ic.reason = reason;
 	ic.rows_affected = rows;
@@ -358,7 +348,7 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		counts.approved = true;
 	/* crossing a budget opens the agent's breaker; an approved statement cannot trip it */
 	if (ic.decision == DECISION_BLOCKED && trip_on_block)
-		breaker_trip_actor(psprintf("%s on %s %s", ic.command, qualified_name(relid), reason));
+		breaker_trip_actor(psprintf("%s on %s %s", ic.command, relation_display_name(relid), reason));
 	report_intercept(&ic);		/* a block raises the ERROR here */
 	return true;
 }
@@ -612,7 +602,9 @@ attach_wrap(int i)
 	RootKind	rk = ROOT_EXACT;
 	int			r;
 
-	if (kind == RELKIND_VIEW)
+	/* a view: its INSTEAD OF triggers' statements are counted instead; the session's own temporary
+	 * tables are never counted (decided on the relation's persistence, not on its name) */
+	if (kind == RELKIND_VIEW || target->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
 		rk = ROOT_UNCOUNTED;
 	r = find_or_add_root(canonical_root(target), mt->operation, rk);
 	for (int j = 0; j < mt->mt_nrels; j++)

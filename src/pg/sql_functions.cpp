@@ -35,6 +35,7 @@
 #include "pg/approval_scope.hpp"
 #include "pg/identity.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/sql_functions.hpp"
 
@@ -394,6 +395,97 @@ approve_in_store(ApproveArgs *a)
 		elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " approved failed", a->request_id);
 }
 
+static void
+approve_body(void *arg)
+{
+	approve_in_store(static_cast<ApproveArgs *>(arg));
+}
+
+static void
+approve_wipe(void *arg)
+{
+	explicit_bzero(static_cast<ApproveArgs *>(arg)->secret, sizeof(Secret));
+}
+
+/* deny(): marks a pending request denied. */
+struct DenyArgs
+{
+	int64		request_id;
+	Datum		args[3];
+	char		nulls[3];
+};
+
+static void
+deny_body(void *arg)
+{
+	DenyArgs   *d = static_cast<DenyArgs *>(arg);
+	Oid			types[3] = {INT8OID, NAMEOID, TEXTOID};
+
+	lock_pending_request(d->request_id);
+	if (SPI_execute_with_args(kMarkDenied, 3, types, d->args, d->nulls, false, 0) != SPI_OK_UPDATE ||
+		SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " denied failed", d->request_id);
+}
+
+/* grant_token(): stores a token for a statement. */
+struct GrantArgs
+{
+	Datum		args[10];
+	Secret	   *secret;
+	int64		token_id;		/* out */
+};
+
+static void
+grant_body(void *arg)
+{
+	GrantArgs  *g = static_cast<GrantArgs *>(arg);
+	Oid			types[10] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID,
+		OIDARRAYOID};
+	bool		isnull;
+
+	if (SPI_execute_with_args(kInsertGrantedToken, 10, types, g->args, nullptr, false, 0) !=
+		SPI_OK_INSERT_RETURNING || SPI_processed != 1)
+		elog(ERROR, "pg_agentguard: storing the token failed");
+	g->token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+static void
+grant_wipe(void *arg)
+{
+	explicit_bzero(static_cast<GrantArgs *>(arg)->secret, sizeof(Secret));
+}
+
+/* revoke_token(): revokes a token unless it already is. */
+struct RevokeArgs
+{
+	int64		token_id;
+	bool		found;			/* out */
+	bool		was_active;		/* out */
+	bool		was_revoked;	/* out */
+};
+
+static void
+revoke_body(void *arg)
+{
+	RevokeArgs *r = static_cast<RevokeArgs *>(arg);
+	Oid			types[1] = {INT8OID};
+	Datum		args[1] = {Int64GetDatum(r->token_id)};
+	bool		isnull;
+
+	/* FOR UPDATE: waits for an agent's transaction that is consuming a use right now, then sees
+	 * whether that use was committed. */
+	if (SPI_execute_with_args(kSelectTokenState, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pg_agentguard: reading the token store failed");
+	r->found = SPI_processed == 1;
+	if (!r->found)
+		return;
+	r->was_revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	r->was_active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
+	if (!r->was_revoked &&
+		SPI_execute_with_args(kRevoke, 1, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
+		elog(ERROR, "pg_agentguard: revoking token " INT64_FORMAT " failed", r->token_id);
+}
+
 }  // namespace agentguard
 
 using namespace agentguard;
@@ -415,7 +507,6 @@ agentguard_approve(PG_FUNCTION_ARGS)
 {
 	ApproveArgs a;
 	Secret		secret;
-	OwnerSql	os;
 
 	require_approver("approve");
 	require_arg(fcinfo, 0, "request_id");
@@ -431,19 +522,7 @@ agentguard_approve(PG_FUNCTION_ARGS)
 	a.token_id = 0;
 	make_secret(&secret);
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		approve_in_store(&a);
-}
-	PG_CATCH();
-	{
-		explicit_bzero(&secret, sizeof(secret));
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(approve_body, approve_wipe, &a);
 
 	PG_RETURN_TEXT_P(token_text(a.token_id, &secret));
 }
@@ -451,44 +530,25 @@ agentguard_approve(PG_FUNCTION_ARGS)
 Datum
 agentguard_deny(PG_FUNCTION_ARGS)
 {
-	int64		request_id;
-	const char *approver;
-	Oid			types[3] = {INT8OID, NAMEOID, TEXTOID};
-	Datum		args[3];
-	char		nulls[3] = {' ', ' ', ' '};
-	OwnerSql	os;
+	DenyArgs	d;
 
 	require_approver("deny");
 	require_arg(fcinfo, 0, "request_id");
-	request_id = PG_GETARG_INT64(0);
-	require_positive_id(request_id, "request_id");
-	approver = caller_name();
+	d.request_id = PG_GETARG_INT64(0);
+	require_positive_id(d.request_id, "request_id");
 
-	args[0] = Int64GetDatum(request_id);
-	args[1] = name_datum(approver);
+	d.args[0] = Int64GetDatum(d.request_id);
+	d.args[1] = name_datum(caller_name());
+	d.nulls[0] = d.nulls[1] = d.nulls[2] = ' ';
 	if (PG_ARGISNULL(1))
 	{
-		args[2] = (Datum) 0;
-		nulls[2] = 'n';
+		d.args[2] = (Datum) 0;
+		d.nulls[2] = 'n';
 	}
 	else
-		args[2] = PointerGetDatum(PG_GETARG_TEXT_PP(1));
+		d.args[2] = PointerGetDatum(PG_GETARG_TEXT_PP(1));
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		lock_pending_request(request_id);
-		if (SPI_execute_with_args(kMarkDenied, 3, types, args, nulls, false, 0) != SPI_OK_UPDATE ||
-			SPI_processed != 1)
-			elog(ERROR, "pg_agentguard: marking request " INT64_FORMAT " denied failed", request_id);
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(deny_body, nullptr, &d);
 
 	PG_RETURN_VOID();
 }
@@ -506,13 +566,8 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	int32		uses;
 	Secret		secret;
 	uint8		statement_digest[PG_SHA256_DIGEST_LENGTH];
-	Oid			types[10] = {NAMEOID, OIDOID, OIDOID, TEXTOID, BYTEAOID, BYTEAOID, NAMEOID, TIMESTAMPTZOID, INT4OID,
-		OIDARRAYOID};
-	Datum		args[10];
+	GrantArgs	g;
 	List	   *objects;
-	int64		token_id = 0;
-	bool		isnull;
-	OwnerSql	os;
 	LexOptions	lex;
 
 	require_approver("grant_token");
@@ -566,86 +621,44 @@ agentguard_grant_token(PG_FUNCTION_ARGS)
 	sha256_of(normalized, strlen(normalized), statement_digest);
 	make_secret(&secret);
 
-	args[0] = name_datum(agent_name);
-	args[1] = ObjectIdGetDatum(agent);
-	args[2] = ObjectIdGetDatum(MyDatabaseId);
-	args[3] = CStringGetTextDatum(redacted);
-	args[4] = PointerGetDatum(digest_bytea(statement_digest));
-	args[5] = PointerGetDatum(digest_bytea(secret.digest));
-	args[6] = name_datum(caller_name());
-	args[7] = TimestampTzGetDatum(expires);
-	args[8] = Int32GetDatum(uses);
-	args[9] = oid_array_datum(objects);
+	g.args[0] = name_datum(agent_name);
+	g.args[1] = ObjectIdGetDatum(agent);
+	g.args[2] = ObjectIdGetDatum(MyDatabaseId);
+	g.args[3] = CStringGetTextDatum(redacted);
+	g.args[4] = PointerGetDatum(digest_bytea(statement_digest));
+	g.args[5] = PointerGetDatum(digest_bytea(secret.digest));
+	g.args[6] = name_datum(caller_name());
+	g.args[7] = TimestampTzGetDatum(expires);
+	g.args[8] = Int32GetDatum(uses);
+	g.args[9] = oid_array_datum(objects);
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(kInsertGrantedToken, 10, types, args, nullptr, false, 0) !=
-			SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-			elog(ERROR, "pg_agentguard: storing the token failed");
-		token_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
-	PG_CATCH();
-	{
-		explicit_bzero(&secret, sizeof(secret));
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	g.secret = &secret;
+	g.token_id = 0;
 
-	PG_RETURN_TEXT_P(token_text(token_id, &secret));
+	owner_sql_run(grant_body, grant_wipe, &g);
+
+	PG_RETURN_TEXT_P(token_text(g.token_id, &secret));
 }
 
 Datum
 agentguard_revoke_token(PG_FUNCTION_ARGS)
 {
-	int64		token_id;
-	Oid			types[1] = {INT8OID};
-	Datum		args[1];
-	bool		found = false;
-	bool		was_active = false;
-	bool		was_revoked = false;
-	bool		isnull;
-	OwnerSql	os;
+	RevokeArgs	r;
 
 	require_approver("revoke_token");
 	require_arg(fcinfo, 0, "token_id");
-	token_id = PG_GETARG_INT64(0);
-	require_positive_id(token_id, "token_id");
-	args[0] = Int64GetDatum(token_id);
+	r.token_id = PG_GETARG_INT64(0);
+	require_positive_id(r.token_id, "token_id");
+	r.found = r.was_active = r.was_revoked = false;
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		/* FOR UPDATE: waits for an agent's transaction that is consuming a use right now, then sees
-		 * whether that use was committed. */
-		if (SPI_execute_with_args(kSelectTokenState, 1, types, args, nullptr, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "pg_agentguard: reading the token store failed");
-		found = SPI_processed == 1;
-		if (found)
-		{
-			was_revoked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-			was_active = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
-			if (!was_revoked &&
-				SPI_execute_with_args(kRevoke, 1, types, args, nullptr, false, 0) != SPI_OK_UPDATE)
-				elog(ERROR, "pg_agentguard: revoking token " INT64_FORMAT " failed", token_id);
-		}
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
+	owner_sql_run(revoke_body, nullptr, &r);
 
-	if (!found)
+	if (!r.found)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("token " INT64_FORMAT " does not exist", token_id),
+				 errmsg("token " INT64_FORMAT " does not exist", r.token_id),
 				 errhint("agentguard.tokens lists the tokens.")));
-	PG_RETURN_BOOL(was_active);
+	PG_RETURN_BOOL(r.was_active);
 }
 
 }  // extern "C"

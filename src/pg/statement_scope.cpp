@@ -39,6 +39,11 @@ using scope_state::active;
 using scope_state::depth;
 using scope_state::generation;
 
+/* The key of the transaction's statement: work outside any portal (deferred triggers at COMMIT,
+ * planning before a statement's portal exists) and agents' code in a human's session. */
+static const char xact_key_storage = 0;
+static const void *const kXactKey = &xact_key_storage;
+
 static const char *stmt_query = nullptr;	/* source text and location, valid while it runs */
 static int	stmt_location = 0;
 static int	stmt_length = 0;
@@ -84,12 +89,69 @@ begin_statement(const void *key, const char *query, int location, int length)
 	row_guard_statement_begin();
 }
 
+/* The transaction's statement: its text is copied at once, since the query string it came from may
+ * be gone before it ends. */
+static void
+begin_xact_statement(const char *query, int location, int length)
+{
+	MemoryContext old;
+
+	begin_statement(kXactKey, query, location, length);
+	old = MemoryContextSwitchTo(stmt_cxt);
+	stmt_text = statement_text(query, location, length);
+	stmt_cxt_used = true;
+	MemoryContextSwitchTo(old);
+	stmt_query = nullptr;
+}
+
+/* A portal's statement begins while the transaction's statement holds rows (it was planned, or agents'
+ * code ran before it): they count toward it, and it gets its own text. */
+static void
+adopt_statement(const void *key, const char *query, int location, int length)
+{
+	scope_state::key = key;
+	stmt_query = query;
+	stmt_location = location;
+	stmt_length = length;
+	stmt_text = nullptr;
+}
+
 void
 statement_scope_enter(const void *key, const char *query, int location, int length)
 {
 	if (depth == 0 && !statement_is(key))
-		begin_statement(key, query, location, length);
+	{
+		/*
+		 * Outside any portal at the top: PostgreSQL is planning the next statement (constant folding
+		 * may run functions) or firing deferred triggers at COMMIT. Everything there is one statement
+		 * per transaction, which the next portal's statement takes over.
+		 */
+		if (ActivePortal == nullptr)
+		{
+			if (!statement_is(kXactKey))
+				begin_xact_statement(query, location, length);
+		}
+		else if (statement_is(kXactKey))
+			adopt_statement(key, query, location, length);
+		else
+			begin_statement(key, query, location, length);
+	}
 	depth++;
+}
+
+void
+statement_scope_enter_agent_code(void)
+{
+	if (depth == 0 && !statement_is(kXactKey))
+		begin_xact_statement(debug_query_string, -1, 0);
+	depth++;
+}
+
+void
+statement_scope_leave_agent_code(void)
+{
+	if (depth > 0)
+		depth--;
 }
 
 void
@@ -130,6 +192,13 @@ statement_text_now(void)
 		MemoryContextSwitchTo(old);
 	}
 	return stmt_text;
+}
+
+void
+statement_scope_xact_precommit(void)
+{
+	if (depth == 0 && statement_is(kXactKey))
+		end_statement(true);
 }
 
 void

@@ -52,11 +52,24 @@ void		statement_scope_enter(const void *key, const char *query, int location, in
 void		statement_scope_leave(const void *key, bool finished);
 void		statement_scope_abort(void);
 
+/*
+ * Code owned by an agent runs in a session that is not guarded (a trigger, default, view or event
+ * trigger function of an agent in a human's session): it counts toward the transaction's statement,
+ * which ends with the transaction, so per-row calls add up. An ERROR leaving the code leaves the scope
+ * the same way: the transaction's statement lives on if the caller catches the error.
+ */
+void		statement_scope_enter_agent_code(void);
+void		statement_scope_leave_agent_code(void);
+
 /* ExecutorEnd of the statement's own QueryDesc, outside every scope: the statement is over. */
 void		statement_scope_end_if(const void *key);
 
 /* The statement's text (one statement of its query string), copied on first use; valid until it ends. */
 const char *statement_text_now(void);
+
+/* The transaction is about to commit with no scope open (its deferred triggers have fired): the
+ * transaction's statement ends, warn mode reports it. */
+void		statement_scope_xact_precommit(void);
 
 /* The transaction ended (commit or abort) with no scope open: every statement state is dropped. */
 void		statement_scope_xact_end(void);

@@ -29,8 +29,10 @@
 #include "core/token.hpp"
 #include "pg/guc.hpp"
 #include "pg/owner_sql.hpp"
+#include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/event_sink.hpp"
+#include "pg/identity.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -197,7 +199,7 @@ check_and_consume(TokenCheck *c)
 		return false;
 	}
 	d = SPI_getbinval(row, desc, 2, &isnull);
-	if (isnull || DatumGetObjectId(d) != GetAuthenticatedUserId())
+	if (isnull || DatumGetObjectId(d) != acting_role_oid())
 	{
 		c->why = pstrdup("it was issued to another role (a token is bound to the login role it was approved for)");
 		return false;
@@ -253,36 +255,39 @@ check_and_consume(TokenCheck *c)
 	return true;
 }
 
+struct OwnerCheck
+{
+	TokenCheck *c;
+	MemoryContext caller;
+	bool		matched;		/* out */
+};
+
+static void
+check_body(void *arg)
+{
+	OwnerCheck *o = static_cast<OwnerCheck *>(arg);
+	TokenCheck *c = o->c;
+
+	o->matched = check_and_consume(c);
+	/* SPI's memory goes at owner_sql_end: the results move to the caller's context. */
+	if (c->why != nullptr)
+		c->why = MemoryContextStrdup(o->caller, c->why);
+	if (c->covered != nullptr)
+	{
+		Oid		   *copy = static_cast<Oid *>(MemoryContextAlloc(o->caller, sizeof(Oid) * (c->ncovered > 0 ? c->ncovered : 1)));
+
+		memcpy(copy, c->covered, sizeof(Oid) * c->ncovered);
+		c->covered = copy;
+	}
+}
+
 static bool
 check_as_owner(TokenCheck *c)
 {
-	OwnerSql	os;
-	bool		matched = false;
-	MemoryContext caller = CurrentMemoryContext;
+	OwnerCheck	o = {c, CurrentMemoryContext, false};
 
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		matched = check_and_consume(c);
-		/* SPI's memory goes at owner_sql_end: the results move to the caller's context. */
-		if (c->why != nullptr)
-			c->why = MemoryContextStrdup(caller, c->why);
-		if (c->covered != nullptr)
-		{
-			Oid		   *copy = static_cast<Oid *>(MemoryContextAlloc(caller, sizeof(Oid) * (c->ncovered > 0 ? c->ncovered : 1)));
-
-			memcpy(copy, c->covered, sizeof(Oid) * c->ncovered);
-			c->covered = copy;
-		}
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
-	return matched;
+	owner_sql_run(check_body, nullptr, &o);
+	return o.matched;
 }
 
 /* Why the last token presented in this statement did not apply; read by the block error. */
@@ -391,56 +396,60 @@ static const char *const kLatestDecision =
 	"AND agent_oid OPERATOR(pg_catalog.=) $2 AND database_oid OPERATOR(pg_catalog.=) $3 "
 	"ORDER BY decided_at DESC LIMIT 1";
 
+struct DenialLookup
+{
+	Datum		args[3];
+	MemoryContext caller;
+	char	   *note;			/* out, in caller */
+};
+
+static void
+denial_body(void *arg)
+{
+	DenialLookup *d = static_cast<DenialLookup *>(arg);
+	Oid			argtypes[3] = {BYTEAOID, OIDOID, OIDOID};
+	HeapTuple	row;
+	TupleDesc	desc;
+	char	   *status;
+	char	   *by;
+	char	   *at;
+	char	   *reason;
+
+	if (SPI_execute_with_args(kLatestDecision, 3, argtypes, d->args, nullptr, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
+	if (SPI_processed != 1)
+		return;
+	row = SPI_tuptable->vals[0];
+	desc = SPI_tuptable->tupdesc;
+	status = SPI_getvalue(row, desc, 1);
+	if (status == nullptr || strcmp(status, "denied") != 0)
+		return;
+	by = SPI_getvalue(row, desc, 2);
+	at = SPI_getvalue(row, desc, 3);
+	reason = SPI_getvalue(row, desc, 4);
+	d->note = MemoryContextStrdup(d->caller,
+								  psprintf("A human (%s) denied this statement on %s%s%s. Do not retry it.",
+										   by != nullptr ? by : "an approver", at != nullptr ? at : "an earlier date",
+										   reason != nullptr ? " because: " : " without giving a reason",
+										   reason != nullptr ? reason : ""));
+}
+
 char *
 denial_note(const char *normalized_statement)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	Oid			argtypes[3] = {BYTEAOID, OIDOID, OIDOID};
-	Datum		args[3];
-	OwnerSql	os;
-	char	   *volatile note = nullptr;
-	MemoryContext caller = CurrentMemoryContext;
+	DenialLookup d;
 
 	if (normalized_statement == nullptr || !OidIsValid(extension_owner()) || RecoveryInProgress())
 		return nullptr;
 	sha256_of(normalized_statement, strlen(normalized_statement), digest);
-	args[0] = PointerGetDatum(digest_bytea(digest));
-	args[1] = ObjectIdGetDatum(GetAuthenticatedUserId());
-	args[2] = ObjectIdGetDatum(MyDatabaseId);
-
-	owner_sql_begin(&os);
-	PG_TRY();
-	{
-		if (SPI_execute_with_args(kLatestDecision, 3, argtypes, args, nullptr, true, 1) != SPI_OK_SELECT)
-			elog(ERROR, "pg_agentguard: reading agentguard.requests failed");
-		if (SPI_processed == 1)
-		{
-			HeapTuple	row = SPI_tuptable->vals[0];
-			TupleDesc	desc = SPI_tuptable->tupdesc;
-			char	   *status = SPI_getvalue(row, desc, 1);
-
-			if (status != nullptr && strcmp(status, "denied") == 0)
-			{
-				char	   *by = SPI_getvalue(row, desc, 2);
-				char	   *at = SPI_getvalue(row, desc, 3);
-				char	   *reason = SPI_getvalue(row, desc, 4);
-
-				note = MemoryContextStrdup(caller,
-										   psprintf("A human (%s) denied this statement on %s%s%s. Do not retry it.",
-													by != nullptr ? by : "an approver", at != nullptr ? at : "an earlier date",
-													reason != nullptr ? " because: " : " without giving a reason",
-													reason != nullptr ? reason : ""));
-			}
-		}
-	}
-	PG_CATCH();
-	{
-		owner_sql_abort(&os);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	owner_sql_end(&os);
-	return note;
+	d.args[0] = PointerGetDatum(digest_bytea(digest));
+	d.args[1] = ObjectIdGetDatum(acting_role_oid());
+	d.args[2] = ObjectIdGetDatum(MyDatabaseId);
+	d.caller = CurrentMemoryContext;
+	d.note = nullptr;
+	owner_sql_run(denial_body, nullptr, &d);
+	return d.note;
 }
 
 }  // namespace agentguard

@@ -92,6 +92,7 @@ ag__known() {
 AG_DEB_PACKAGES=(
     "postgresql-${AG_PG_MAJOR}" "postgresql-server-dev-${AG_PG_MAJOR}" "postgresql-${AG_PG_MAJOR}-pgtap"
     libtap-parser-sourcehandler-pgtap-perl libpq-dev g++ make cmake libgtest-dev googletest valgrind
+    "postgresql-${AG_PG_MAJOR}-pgaudit"
 )
 
 # Installs the missing Debian packages; does nothing (and needs no network) when all are there.

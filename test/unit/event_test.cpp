@@ -411,3 +411,34 @@ TEST(NotifyPayload, HugeNamesStillFit)
 
 }  // namespace
 }  // namespace agentguard
+
+namespace agentguard {
+namespace {
+
+TEST(EventAgentCode, MessageNamesTheCodeAndHintHowToRemoveIt)
+{
+    Event e;
+    e.command = "DELETE";
+    e.objects = {"app.orders"};
+    e.reason = "would change more than 100 rows";
+    e.request_id = 7;
+    e.agent_code = "function app.cleanup() owned by agent role \"bot\"";
+    ErrorText t = error_text(e);
+    EXPECT_EQ(t.message.rfind("agent code stopped (function app.cleanup() owned by agent role \"bot\"): DELETE on app.orders", 0), 0u)
+        << t.message;
+    EXPECT_NE(t.hint.find("SELECT agentguard.approve(7);"), std::string::npos) << t.hint;
+    EXPECT_NE(t.hint.find("Or remove that code, or make a role that is not an agent its owner."), std::string::npos) << t.hint;
+}
+
+TEST(EventAgentCode, WithoutAgentCodeNothingChanges)
+{
+    Event e;
+    e.command = "DELETE";
+    e.reason = "would change more than 100 rows";
+    ErrorText t = error_text(e);
+    EXPECT_EQ(t.message.find("agent code"), std::string::npos);
+    EXPECT_EQ(t.hint.find("remove that code"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace agentguard
