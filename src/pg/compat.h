@@ -39,6 +39,15 @@
 #define AG_CHECKPERMS_CALL(fn) (fn)(rangeTable, ereport_on_violation)
 #endif
 
+/* Would the executor's permission check pass for a plan (ExecutorCheckPerms_hook included), without
+ * raising its error? PG 16 renamed ExecCheckRTPerms to ExecCheckPermissions, with the plan's
+ * RTEPermissionInfo list (the RTEPermissionInfo rework of 16). */
+#if PG_VERSION_NUM >= 160000
+#define ag_plan_permitted(ps) ExecCheckPermissions((ps)->rtable, (ps)->permInfos, false)
+#else
+#define ag_plan_permitted(ps) ExecCheckRTPerms((ps)->rtable, false)
+#endif
+
 /* PG 18 removed ExecutorRun's execute_once argument (the "execute_once" removal in 18). */
 #if PG_VERSION_NUM >= 180000
 #define AG_EXECUTORRUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count

@@ -102,11 +102,12 @@ judged_ExecutorStart(QueryDesc *queryDesc, int eflags)
 	statement_scope_enter(queryDesc, queryDesc->sourceText, ps->stmt_location, ps->stmt_len);
 	PG_TRY();
 	{
-		if (guc_block_unqualified && !row_guard_approved())
+		/* PostgreSQL's own permission error comes before the guard's refusal (and no request is made
+		 * for a statement the agent could not run anyway). */
+		if (guc_block_unqualified && ag_plan_permitted(ps))
 			judge_unqualified(ps);
 		call_ExecutorStart(queryDesc, eflags);
-		if (!row_guard_approved())
-			row_guard_attach(queryDesc);
+		row_guard_attach(queryDesc);
 	}
 	PG_CATCH();
 	{

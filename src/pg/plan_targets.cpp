@@ -256,11 +256,7 @@ judge_unqualified(PlannedStmt *ps)
 	if (!ps->hasModifyingCTE)
 		return;
 	foreach(lc, ps->subplans)
-	{
-		if (row_guard_approved())
-			return;
 		judge_unqualified_plan(ps, static_cast<Plan *>(lfirst(lc)));
-	}
 }
 
 }  // namespace agentguard

@@ -35,6 +35,7 @@
 #include "core/policy.hpp"
 #include "core/row_budget.hpp"
 #include "pg/breaker.hpp"
+#include "pg/dml_approval.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -69,6 +70,7 @@ struct Root
 	bool		by_budget;		/* crossed a budget (breaker.hpp), not the statement's limit */
 	double		budget_size;	/* its size for agentguard.budget_fraction, -1 until sized */
 	BudgetView	bv;				/* the agent's window for this table when the statement began it */
+	bool		approved;		/* the statement's token covers it: its rows are not counted */
 };
 
 /* A leaf keeps no pointer to its statistics entry: PostgreSQL frees pending entries when a relation
@@ -85,7 +87,6 @@ struct Leaf
 /* What the running statement counted. */
 struct Counts
 {
-	bool		approved;		/* a token approved it: nothing is counted any more */
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
@@ -127,7 +128,7 @@ static void attach_wrap(int i);
 void
 row_guard_statement_begin(void)
 {
-	counts.approved = false;
+	dml_approval_reset();
 	counts.limits_read = false;
 	counts.budgets_read = false;
 	counts.total_budget = kNoRowLimit;
@@ -140,13 +141,7 @@ row_guard_statement_reset(void)
 {
 	counts.nroots = 0;
 	counts.nleaves = 0;
-	counts.approved = false;
-}
-
-bool
-row_guard_approved(void)
-{
-	return counts.approved;
+	dml_approval_reset();
 }
 
 bool
@@ -311,12 +306,34 @@ decide_dml(int64 token_id)
 	return a;
 }
 
-static int64
-try_token(Oid relid)
+/* The tables a new request names: relid first (the one over its limit), then those the statement's
+ * token already approved, so that one approval covers them all. */
+static void
+request_objects(Oid relid, Intercept *ic)
 {
-	if (guc_token == nullptr || guc_token[0] == '\0' || preview_active)
-		return 0;
-	return token_match(statement_text_now(), list_make1_oid(relid));
+	List	   *names = list_make1(relation_display_name(relid));
+	List	   *oids = dml_reach(relid);
+
+	for (int r = 0; r < counts.nroots; r++)
+	{
+		if (!counts.roots[r].approved || counts.roots[r].relid == relid)
+			continue;
+		names = lappend(names, relation_display_name(counts.roots[r].relid));
+		oids = list_concat_unique_oid(oids, dml_reach(counts.roots[r].relid));
+	}
+	ic->objects = names;
+	ic->object_oids = oids;
+}
+
+static void
+mark_root_approved(Oid relid)
+{
+	for (int r = 0; r < counts.nroots; r++)
+		if (counts.roots[r].relid == relid)
+		{
+			counts.roots[r].approved = true;
+			counts.roots[r].budget = kNoRowLimit;
+		}
 }
 
 /* Set while the guard stops a statement for crossing a budget (row_guard_intercept trips the breaker). */
@@ -325,9 +342,15 @@ static bool trip_on_block = false;
 bool
 row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool warn_now)
 {
-	int64		token_id = try_token(relid);
-	Action		action = decide_dml(token_id);
+	int64		token_id;
+	Action		action;
 	Intercept	ic;
+
+	if (dml_approval_covers(relid))
+		return true;			/* approved earlier in this statement (unqualified, then its rows) */
+	/* a preview is rolled back: no token is consulted (nor used up) for it */
+	token_id = preview_active ? 0 : dml_approval_try(relid, statement_text_now());
+	action = decide_dml(token_id);
 
 	if (action == Action::Allow || action == Action::AllowTemp)
 		return true;
@@ -339,13 +362,12 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 		action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
 	ic.command = operation_name(op);
 	ic.statement = statement_text_now();
-	ic.objects = list_make1(relation_display_name(relid));
-	ic.object_oids = list_make1_oid(relid);
+	request_objects(relid, &ic);
 	ic.reason = reason;
 	ic.rows_affected = rows;
 	ic.token_id = token_id;
 	if (action == Action::Approved)
-		counts.approved = true;
+		mark_root_approved(relid);
 	/* crossing a budget opens the agent's breaker; an approved statement cannot trip it */
 	if (ic.decision == DECISION_BLOCKED && trip_on_block)
 		breaker_trip_actor(psprintf("%s on %s %s", ic.command, relation_display_name(relid), reason));
@@ -376,7 +398,7 @@ stop_root(int r, CmdType op, int64 n, bool by_budget, const char *reason)
 	}
 	/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
 	root = &counts.roots[r];
-	root->exceeded = !counts.approved;
+	root->exceeded = !root->approved;
 	root->budget = kNoRowLimit;
 	counts.total_budget = kNoRowLimit;
 }
@@ -447,7 +469,7 @@ ag_fetch(PlanState *input)
 		elog(ERROR, "pg_agentguard: lost track of a modifying plan");
 	real = wraps[i].real;
 
-	if (statement_active() && !counts.approved)
+	if (statement_active())
 	{
 		int			r;
 
@@ -455,7 +477,7 @@ ag_fetch(PlanState *input)
 		if (wraps[i].generation != statement_generation())
 			attach_wrap(i);
 		r = wraps[i].root;
-		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED)
+		if (r >= 0 && counts.roots[r].kind != ROOT_UNCOUNTED && !counts.roots[r].approved)
 		{
 			Root	   *root = &counts.roots[r];
 
@@ -535,7 +557,11 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->budget = r->threshold;
 	r->fetched = 0;
 	r->table_rows = -1;
-	return counts.nroots++;
+	r->approved = false;
+	counts.nroots++;
+	if (dml_approval_covers(relid))
+		mark_root_approved(relid);
+	return counts.nroots - 1;
 }
 
 static void
@@ -730,7 +756,7 @@ row_guard_statement_end(bool emit)
 		if (root->kind != ROOT_UNCOUNTED)
 			statement_rows_final(root->relid, root->operation, root_count(r), root->budget_size);
 		root = &counts.roots[r];
-		if (!root->exceeded || counts.approved)
+		if (!root->exceeded || root->approved)
 			continue;
 		root->exceeded = false;
 		if (guc_mode == AG_MODE_OFF)

@@ -14,9 +14,6 @@ void		row_guard_statement_begin(void);
 void		row_guard_statement_end(bool emit);
 void		row_guard_statement_reset(void);
 
-/* A token approved the running statement: nothing of it is counted any more. */
-bool		row_guard_approved(void);
-
 /* Wraps the inputs of every destructive ModifyTable of a started query, so its fetches are counted;
  * detach drops the wraps of one executor state (at ExecutorEnd, or when an ERROR unwinds). */
 void		row_guard_attach(QueryDesc *queryDesc);
@@ -31,7 +28,9 @@ void		row_guard_xact_rollback_in_statement(void);
 void		row_guard_forget_wraps(void);
 
 /*
- * A statement crossed a limit (or is unqualified): block it, let it run under a token, or warn.
+ * A statement crossed a limit (or is unqualified): block it, let it run under a token, or warn. A token
+ * covers the tables its request named: the rows of other tables are still counted, and blocking on one
+ * of them makes a request that names the approved tables and it.
  * Returns true when the statement may go on; for a block it does not return. rows is -1 when the
  * reason is not a count; warn_now reports a warning at once instead of with the final count.
  */

@@ -301,6 +301,12 @@ tell_agent(const char *why)
 	refusal_statement = GetCurrentStatementStartTimestamp();
 }
 
+void
+token_note_refusal(const char *why)
+{
+	tell_agent(why);
+}
+
 const char *
 token_refusal_note(void)
 {

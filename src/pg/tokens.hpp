@@ -26,6 +26,9 @@ int64		token_match_covering(const char *raw_statement, List *object_oids, Oid **
  * Names nothing about any other token. */
 const char *token_refusal_note(void);
 
+/* Records why a token did not apply, for token_refusal_note(). */
+void		token_note_refusal(const char *why);
+
 /*
  * When a human denied an earlier request of this login role for the same statement (normalised text) in
  * this database: "A human (name) denied this statement at <time>: <reason>. Do not retry it." Else NULL.

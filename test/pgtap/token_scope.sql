@@ -17,7 +17,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS pg_agentguard;
 SET client_min_messages = warning;
 
-SELECT plan(31);
+SELECT plan(32);
 
 CREATE ROLE ag_ts_bot LOGIN;
 GRANT agentguard_agent TO ag_ts_bot;
@@ -257,10 +257,12 @@ SET ROLE ag_ts_bot;
 SELECT ag_ts.run('DROP TABLE ag_ts_human.notmine') AS r_drop \gset
 SELECT ag_ts.run('TRUNCATE ag_ts_human.notmine') AS r_trunc \gset
 SELECT ag_ts.run('ALTER TABLE ag_ts_human.notmine DROP COLUMN j') AS r_alter \gset
+SELECT ag_ts.run('DELETE FROM ag_ts_human.notmine') AS r_delete \gset
 RESET ROLE;
 SELECT matches(:'r_drop'::text, '^42501: ', 'not_owner_drop: PostgreSQL''s permission error, no request');
 SELECT matches(:'r_trunc'::text, '^42501: ', 'no_privilege_truncate: PostgreSQL''s permission error, no request');
 SELECT matches(:'r_alter'::text, '^42501: ', 'not_owner_alter_table: PostgreSQL''s permission error, no request');
+SELECT matches(:'r_delete'::text, '^42501: ', 'unqualified_delete_without_privilege: the permission error comes before the unqualified refusal');
 
 SELECT * FROM finish();
 
