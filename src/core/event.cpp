@@ -148,6 +148,10 @@ const char* decision_name(Decision d)
         return "approved";
     case Decision::Warned:
         return "warned";
+    case Decision::Breaker:
+        return "breaker";
+    case Decision::Previewed:
+        return "previewed";
     }
     return "unknown";
 }

@@ -11,9 +11,9 @@
 
 namespace agentguard {
 
-enum class Decision { Blocked = 0, Approved = 1, Warned = 2 };
+enum class Decision { Blocked = 0, Approved = 1, Warned = 2, Breaker = 3, Previewed = 4 };
 
-const char* decision_name(Decision d);  // "blocked", "approved", "warned"
+const char* decision_name(Decision d);  // "blocked", "approved", "warned", "breaker", "previewed"
 
 struct Event {
     std::string database;

@@ -164,7 +164,7 @@ bool deserialize_record(const void* data, std::size_t len, AuditRecord* out) {
     if (!r.u32(&total) || total != len) return false;
     if (!r.u8(&version) || version != kRecordVersion) return false;
     if (!r.u8(&flags) || (flags & ~0x0Fu) != 0) return false;
-    if (!r.u8(&decision) || decision > 2) return false;
+    if (!r.u8(&decision) || decision > 4) return false;
     if (!r.u8(&reserved) || reserved != 0) return false;
     out->approvable = (flags & 1) != 0;
     out->extension_present = (flags & 2) != 0;

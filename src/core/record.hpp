@@ -10,7 +10,7 @@
 //   u32  total length of the record in bytes, this field included
 //   u8   format version (kRecordVersion)
 //   u8   flags (bit 0 approvable, bit 1 extension_present, bit 2 read_only, bit 3 has_statement_hash)
-//   u8   decision (0 blocked, 1 approved, 2 warned)
+//   u8   decision (0 blocked, 1 approved, 2 warned, 3 breaker, 4 previewed)
 //   u8   reserved, 0
 //   u32  database_oid, u32 login_role_oid
 //   i64  logged_at (PostgreSQL TimestampTz: microseconds since 2000-01-01 UTC)

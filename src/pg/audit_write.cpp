@@ -187,6 +187,10 @@ decision_text(int decision)
 			return "approved";
 		case 2:
 			return "warned";
+		case 3:
+			return "breaker";
+		case 4:
+			return "previewed";
 		default:
 			return "blocked";
 	}
@@ -231,6 +235,10 @@ insert_record(const PlainRecord *r)
 	rc = SPI_execute_plan(audit_plan, v, nulls, false, 0);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "pg_agentguard: inserting into agentguard.audit_log failed: %s", SPI_result_code_string(rc));
+
+	/* A tripped circuit breaker is announced; queued in this transaction like a request's NOTIFY. */
+	if (r->decision == 3 && r->notify_payload[0] != '\0')
+		Async_Notify("agentguard", r->notify_payload);
 
 	/* A blocked, approvable statement with a reserved id gets its pending request, and a NOTIFY. */
 	if (r->decision != 0 || !r->approvable || r->request_id <= 0)

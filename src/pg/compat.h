@@ -81,6 +81,40 @@ find_tabstat_entry_compat(Oid relid)
 #define find_tabstat_entry_compat(relid) find_tabstat_entry(relid)
 #endif
 
+/* A materialized set-returning function's tuplestore: 15 added InitMaterializedSRF() (commit 9e98583898c). */
+#if PG_VERSION_NUM >= 150000
+#define InitMaterializedSRF_compat(fcinfo) InitMaterializedSRF((fcinfo), 0)
+#else
+static inline void
+InitMaterializedSRF_compat(FunctionCallInfo fcinfo)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	MemoryContextSwitchTo(old);
+}
+#endif
+
+/* Whether a relation has rewrite rules (a view, or DO ALSO / INSTEAD rules on a table). */
+static inline bool
+relation_has_rules_compat(Oid relid)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		has;
+
+	if (!HeapTupleIsValid(tup))
+		return false;
+	has = ((Form_pg_class) GETSTRUCT(tup))->relhasrules;
+	ReleaseSysCache(tup);
+	return has;
+}
+
 /* PG 16 moved checkAsUser from the range table entry to its RTEPermissionInfo (the RTEPermissionInfo
  * rework of 16): the role a rule's or view's owner left on a relation of a plan. */
 #if PG_VERSION_NUM >= 160000

@@ -10,6 +10,8 @@
 #include "core/event.hpp"
 #include "core/text.hpp"
 #include "pg/audit.hpp"
+#include "pg/breaker.hpp"
+#include "pg/hooks.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/human_audit.hpp"
@@ -168,6 +170,9 @@ report_intercept(const Intercept *ic)
 	Oid			agent_code_owner = InvalidOid;
 	char	   *agent_code = nullptr;
 
+	/* A preview is rolled back: what it would have warned about is its result, not an event. */
+	if (preview_active && !blocked)
+		return;
 	if (!agent_code_current(&agent_code_owner, &agent_code))
 		agent_code_owner = InvalidOid;
 	fill_session(ev, agent_code_owner);
@@ -203,6 +208,10 @@ report_intercept(const Intercept *ic)
 	ereport(guc_log_level, (errmsg_internal("%s", t.log_line), errhidestmt(true), errhidecontext(true)));
 	audit_enqueue(ev);
 
+	/* Every refusal of an agent counts toward its breaker (agentguard.breaker_blocks). */
+	if (blocked && breaker_note_refusal())
+		t.detail = psprintf("%s The agent's circuit breaker tripped: its writes and DDL are refused until a human resets it.",
+							t.detail);
 	if (blocked)
 		ereport(ERROR,
 				(errcode(ERRCODE_AGENTGUARD_BLOCKED),
@@ -216,6 +225,94 @@ report_intercept(const Intercept *ic)
 				 errmsg_internal("%s", t.message),
 				 errdetail_internal("%s", t.detail),
 				 errhidestmt(true)));
+}
+
+/* ---------------------------------------------------------------------------------------------------
+ * Breaker and preview records: built here with PostgreSQL calls only (no C++ object is involved). */
+
+static void
+json_field(StringInfo buf, const char *key, const char *value, bool first)
+{
+	if (!first)
+		appendStringInfoChar(buf, ',');
+	escape_json(buf, key);
+	appendStringInfoChar(buf, ':');
+	escape_json(buf, value != nullptr ? value : "");
+}
+
+static void
+log_breaker_line(const EventData *ev, const char *extra)
+{
+	StringInfoData line;
+
+	initStringInfo(&line);
+	appendStringInfo(&line, "pg_agentguard: decision=%s database=", ev->decision == DECISION_BREAKER ? "breaker" : "previewed");
+	escape_json(&line, ev->database);
+	appendStringInfoString(&line, " session_role=");
+	escape_json(&line, ev->session_role);
+	appendStringInfoString(&line, " current_role=");
+	escape_json(&line, ev->current_role);
+	appendStringInfo(&line, " backend_pid=%d command=", ev->backend_pid);
+	escape_json(&line, ev->command);
+	appendStringInfoString(&line, " reason=");
+	escape_json(&line, ev->reason);
+	if (extra != nullptr)
+		appendStringInfoString(&line, extra);
+	ereport(LOG, (errmsg_internal("%s", line.data), errhidestmt(true), errhidecontext(true)));
+}
+
+void
+report_breaker_event(const char *agent, const char *reason, const char *tripped_at, const char *reset_call)
+{
+	EventData  *ev = static_cast<EventData *>(palloc0(sizeof(EventData)));
+	StringInfoData payload;
+
+	fill_session(ev, InvalidOid);
+	ev->command = "circuit breaker";
+	ev->statement = "";
+	ev->objects = list_make1(pstrdup(agent));
+	ev->decision = DECISION_BREAKER;
+	ev->reason = psprintf("circuit breaker of agent \"%s\" tripped: %s", agent, reason);
+	ev->rows_affected = -1;
+	ev->approvable = false;
+	ev->extension_present = true;
+	initStringInfo(&payload);
+	appendStringInfoChar(&payload, '{');
+	json_field(&payload, "type", "breaker", true);
+	json_field(&payload, "agent", agent, false);
+	json_field(&payload, "database", ev->database, false);
+	json_field(&payload, "state", "open", false);
+	json_field(&payload, "tripped_at", tripped_at, false);
+	json_field(&payload, "reason", reason, false);
+	json_field(&payload, "reset", reset_call, false);
+	appendStringInfoChar(&payload, '}');
+	ev->notify_payload = payload.data;
+	log_breaker_line(ev, nullptr);
+	audit_enqueue(ev);
+}
+
+void
+report_preview_event(const char *statement, List *objects, int64 rows)
+{
+	EventData  *ev = static_cast<EventData *>(palloc0(sizeof(EventData)));
+	char	   *redacted = nullptr;
+	LexOptions	lex = session_lex_options();
+	const char *raw = statement != nullptr ? statement : "";
+
+	fill_session(ev, InvalidOid);
+	ag_cpp_call("formatting a preview record", [&]() {
+		redacted = ag_pstrdup_nothrow(truncate_utf8(redact_passwords(std::string(raw), lex), kMaxRecordedStatement));
+	});
+	ev->command = "PREVIEW";
+	ev->statement = ag_check_alloc(redacted);
+	ev->objects = objects;
+	ev->decision = DECISION_PREVIEWED;
+	ev->reason = "dry run of agentguard.preview(): rolled back";
+	ev->rows_affected = rows;
+	ev->approvable = false;
+	ev->extension_present = true;
+	log_breaker_line(ev, nullptr);
+	audit_enqueue(ev);
 }
 
 }  // namespace agentguard

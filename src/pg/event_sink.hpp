@@ -32,7 +32,9 @@ enum InterceptDecision
 {
 	DECISION_BLOCKED = 0,		/* same numbering as core Decision */
 	DECISION_APPROVED = 1,
-	DECISION_WARNED = 2
+	DECISION_WARNED = 2,
+	DECISION_BREAKER = 3,		/* an agent's circuit breaker tripped (breaker.cpp) */
+	DECISION_PREVIEWED = 4		/* an agent ran agentguard.preview() */
 };
 
 /* What a hook knows about one intercepted statement. Strings are palloc'd or static. */
@@ -79,6 +81,15 @@ struct EventData
 
 /* Records the event and, for DECISION_BLOCKED, raises the ERROR (does not return). */
 void		report_intercept(const Intercept *ic);
+
+/* Records that the circuit breaker of agent tripped: the server-log line, one audit row and, through the
+ * audit worker, NOTIFY agentguard with a payload of type "breaker". Never raises an ERROR of its own
+ * making; callable in a transaction that is about to abort. */
+void		report_breaker_event(const char *agent, const char *reason, const char *tripped_at,
+								 const char *reset_call);
+
+/* Records a preview an agent ran (decision "previewed"): statement, objects it would change, total rows. */
+void		report_preview_event(const char *statement, List *objects, int64 rows);
 
 /* The text of one statement of a (multi-statement) query string, by location and length. */
 char	   *statement_text(const char *query, int location, int len);

@@ -20,6 +20,7 @@
 #include "pg/pg_headers.hpp"
 
 #include "pg/agent_code.hpp"
+#include "pg/breaker.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
@@ -145,6 +146,9 @@ ag_ExecutorStart(QueryDesc *queryDesc, int eflags)
 		return;
 	}
 	unguarded_qd = nullptr;
+	/* An open circuit breaker refuses every write (ZG002) before anything else is judged. */
+	if (queryDesc->plannedstmt->commandType != CMD_SELECT || queryDesc->plannedstmt->hasModifyingCTE)
+		breaker_refuse_if_open(GetCommandTagName(CreateCommandTag(reinterpret_cast<Node *>(queryDesc->plannedstmt))));
 	if (plan_is_destructive(queryDesc->plannedstmt))
 		judged_ExecutorStart(queryDesc, eflags);
 	else

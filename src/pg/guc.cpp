@@ -97,6 +97,11 @@ token_at_commit(void)
 	token_set_lxid = InvalidLocalTransactionId;
 	token_used_lxid = InvalidLocalTransactionId;
 }
+int			guc_budget_window = 3600;
+int			guc_budget_rows = -1;
+double		guc_budget_fraction = 0.5;
+int			guc_breaker_blocks = 5;
+int			guc_preview_timeout = 10000;
 
 static const struct config_enum_entry mode_options[] = {
 	{"enforce", AG_MODE_ENFORCE, false},
@@ -202,6 +207,31 @@ define_settings(void)
 							"Each takes one of max_worker_processes while it writes; writers leave when idle.",
 							&guc_max_writers, 2, 1, 64,
 							PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.budget_window",
+							"Rolling window over which an agent's budgets and refusals are counted.",
+							nullptr,
+							&guc_budget_window, 3600, 1, INT_MAX,
+							PGC_SUSET, protected_flags | GUC_UNIT_S, check_protected_int, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.budget_rows",
+							"Most rows an agent may change in all tables within agentguard.budget_window.",
+							"-1 means 10 times agentguard.max_rows (no limit when that is -1); 0 means no limit.",
+							&guc_budget_rows, -1, -1, INT_MAX,
+							PGC_SUSET, protected_flags, check_protected_int, nullptr, nullptr);
+	DefineCustomRealVariable("agentguard.budget_fraction",
+							 "Largest fraction of one table an agent may change within agentguard.budget_window.",
+							 "Applies to tables of more than 50 rows; 1 disables it.",
+							 &guc_budget_fraction, 0.5, 0.0, 1.0,
+							 PGC_SUSET, protected_flags, check_protected_real, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.breaker_blocks",
+							"Refusals within agentguard.budget_window after which an agent's circuit breaker trips.",
+							"0 means refusals never trip it.",
+							&guc_breaker_blocks, 5, 0, INT_MAX,
+							PGC_SUSET, protected_flags, check_protected_int, nullptr, nullptr);
+	DefineCustomIntVariable("agentguard.preview_timeout",
+							"Longest time agentguard.preview() lets a statement run before it stops it and says so.",
+							"0 means no cap.",
+							&guc_preview_timeout, 10000, 0, INT_MAX,
+							PGC_SUSET, protected_flags | GUC_UNIT_MS, check_protected_int, nullptr, nullptr);
 	DefineCustomStringVariable("agentguard.token",
 							   "Approval token presented by an agent to run one approved statement.",
 							   nullptr,

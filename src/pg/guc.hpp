@@ -32,6 +32,11 @@ const char *token_presented(void);
 
 /* At commit: clears agentguard.token when this transaction set or presented it. */
 void		token_at_commit(void);
+extern int	guc_budget_window;		/* seconds */
+extern int	guc_budget_rows;		/* -1: 10 x max_rows; 0: no total budget */
+extern double guc_budget_fraction;	/* 1: off */
+extern int	guc_breaker_blocks;		/* 0: refusals never trip the breaker */
+extern int	guc_preview_timeout;	/* milliseconds a preview may run; 0: no cap */
 
 enum
 {

@@ -10,6 +10,10 @@ namespace agentguard {
 /* > 0 while pg_agentguard runs its own SQL (token bookkeeping): the hooks step aside for it. */
 extern int	internal_depth;
 
+/* True while agentguard.preview() runs a statement (preview.cpp): the guard counts but does not stop
+ * (agentguard.mode is warn meanwhile), records nothing but its refusals, and tokens are not consulted. */
+extern bool preview_active;
+
 /* How the innermost utility statement being executed in a guarded session was judged. */
 enum DropPermission
 {

@@ -22,6 +22,7 @@ PG_FUNCTION_INFO_V1(ag_library_version);
 #include "pg/agent_code.hpp"
 #include "pg/audit_queue.hpp"
 #include "pg/audit_worker.hpp"
+#include "pg/breaker.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
@@ -48,6 +49,7 @@ _PG_init(void)
 	agentguard::install_agent_code_hooks();
 	agentguard::audit_queue_init();
 	agentguard::request_ids_init();
+	agentguard::breaker_init();
 	agentguard::audit_worker_register();
 
 	ereport(LOG,

@@ -34,9 +34,11 @@
 
 #include "core/policy.hpp"
 #include "core/row_budget.hpp"
+#include "pg/breaker.hpp"
 #include "pg/dml_approval.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
+#include "pg/hooks.hpp"
 #include "pg/names.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/plan_targets.hpp"
@@ -64,6 +66,10 @@ struct Root
 	int64		budget;			/* fetches allowed before counting again */
 	int64		fetched;		/* input rows fetched for it, all frames */
 	double		table_rows;		/* -1 until sized */
+	int64		stmt_threshold;	/* the statement's own limit (threshold is lower when a budget is) */
+	bool		by_budget;		/* crossed a budget (breaker.hpp), not the statement's limit */
+	double		budget_size;	/* its size for agentguard.budget_fraction, -1 until sized */
+	BudgetView	bv;				/* the agent's window for this table when the statement began it */
 	bool		approved;		/* the statement's token covers it: its rows are not counted */
 };
 
@@ -88,6 +94,9 @@ struct Counts
 	bool		limits_read;
 	RowLimits	limits;
 	int64		threshold_nosize;
+	bool		budgets_read;	/* total_left holds the agent's total budget */
+	int64		total_left;		/* rows all tables may still change (agentguard.budget_rows) */
+	int64		total_budget;	/* fetches allowed before the statement's total is counted again */
 	Root	   *roots;
 	int			nroots;
 	int			maxroots;
@@ -126,6 +135,8 @@ row_guard_statement_begin(void)
 	dml_approval_reset();
 	counts.approved_token = 0;
 	counts.limits_read = false;
+	counts.budgets_read = false;
+	counts.total_budget = kNoRowLimit;
 	counts.nroots = 0;
 	counts.nleaves = 0;
 }
@@ -275,6 +286,8 @@ operation_name(CmdType op)
 static char *
 limit_reason(const Root *root)
 {
+	if (root->by_budget)
+		return breaker_budget_reason(&root->bv, root->budget_size, false);
 	LimitOrigin origin = limit_origin(counts.limits, root->threshold);
 
 	if (origin == LimitOrigin::MaxRows)
@@ -335,6 +348,9 @@ mark_root_approved(Oid relid)
 		}
 }
 
+/* Set while the guard stops a statement for crossing a budget (row_guard_intercept trips the breaker). */
+static bool trip_on_block = false;
+
 bool
 row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool warn_now)
 {
@@ -344,7 +360,8 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 
 	if (dml_approval_covers(relid))
 		return true;			/* approved earlier in this statement (unqualified, then its rows) */
-	token_id = dml_approval_try(relid, statement_text_now());
+	/* a preview is rolled back: no token is consulted (nor used up) for it */
+	token_id = preview_active ? 0 : dml_approval_try(relid, statement_text_now());
 	action = decide_dml(token_id);
 
 	if (action == Action::Allow || action == Action::AllowTemp)
@@ -370,6 +387,9 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 	ic.reason = reason;
 	ic.rows_affected = rows;
 	ic.token_id = token_id;
+	/* crossing a budget opens the agent's breaker; an approved statement cannot trip it */
+	if (ic.decision == DECISION_BLOCKED && trip_on_block)
+		breaker_trip_actor(psprintf("%s on %s %s", ic.command, relation_display_name(relid), reason));
 	report_intercept(&ic);		/* a block raises the ERROR here */
 	return true;
 }
@@ -398,6 +418,34 @@ report_approved(void)
 	report_intercept(&ic);
 }
 
+/* Stops the statement for crossing a limit (by_budget: a budget, which also trips the breaker). A
+ * preview counts on instead: it checks again at the next row, so the rows of the statement that runs
+ * it are still counted exactly once the preview is rolled back. */
+static void
+stop_root(int r, CmdType op, int64 n, bool by_budget, const char *reason)
+{
+	Root	   *root = &counts.roots[r];
+
+	if (preview_active)
+	{
+		root->budget = 0;
+		counts.total_budget = 0;
+		return;
+	}
+	root->by_budget = by_budget;
+	if (guc_mode != AG_MODE_WARN)
+	{
+		trip_on_block = by_budget;
+		row_guard_intercept(root->relid, op, reason != nullptr ? reason : limit_reason(root), n, false);
+		trip_on_block = false;
+	}
+	/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
+	root = &counts.roots[r];
+	root->exceeded = !root->approved;
+	root->budget = kNoRowLimit;
+	counts.total_budget = kNoRowLimit;
+}
+
 /* Counts exactly; raises the ERROR when the root is beyond its limit; refills the budget. */
 static void
 check_root(int r, CmdType op)
@@ -408,25 +456,46 @@ check_root(int r, CmdType op)
 	if (needs_table_size(n, root->threshold, root->sized))
 	{
 		double		rows = table_rows(root->relid);
+		double		bsize = root->bv.fraction_on ? breaker_table_size(root->relid) : -1;
 		int64		t = INT64_MAX;
+		int64		bt;
 
 		root = &counts.roots[r];
 		root->table_rows = rows;
+		root->budget_size = bsize;
 		root->sized = true;
 		ag_cpp_call("computing a row limit", [&]() { t = row_threshold(counts.limits, rows); });
-		root->threshold = t;
+		root->stmt_threshold = t;
+		bt = breaker_table_threshold(&root->bv, bsize >= 0 ? bsize : 0);
+		root->threshold = bt < t ? bt : t;
 	}
 	if (over_threshold(n, root->threshold))
 	{
-		if (guc_mode != AG_MODE_WARN)
-			row_guard_intercept(root->relid, op, limit_reason(root), n, false);	/* a block does not return */
-		/* warn mode (or approved): no more counting; warn mode reports the final count at the end */
-		root = &counts.roots[r];
-		root->exceeded = !root->approved;
-		root->budget = kNoRowLimit;
+		stop_root(r, op, n, n <= root->stmt_threshold, nullptr);	/* a block does not return */
 		return;
 	}
 	root->budget = budget_after_count(n, root->threshold);
+}
+
+/* The statement's rows in all tables against the agent's total budget (agentguard.budget_rows). */
+static void
+check_total(int r, CmdType op)
+{
+	int64		sum = 0;
+
+	for (int i = 0; i < counts.nroots; i++)
+		if (counts.roots[i].kind != ROOT_UNCOUNTED)
+		{
+			int64		n = root_count(i);
+
+			sum = sum > kNoRowLimit - n ? kNoRowLimit : sum + n;
+		}
+	if (over_threshold(sum, counts.total_left))
+	{
+		stop_root(r, op, sum, true, breaker_budget_reason(&counts.roots[r].bv, -1, true));
+		return;
+	}
+	counts.total_budget = budget_after_count(sum, counts.total_left);
 }
 
 /* The replacement for a destructive ModifyTable's input: count, then fetch. */
@@ -460,6 +529,12 @@ ag_fetch(PlanState *input)
 				check_root(r, wraps[i].mt->operation);	/* raises the ERROR when beyond the limit */
 				root = &counts.roots[r];
 				budget_spend(root->budget);
+			}
+			if (!budget_spend(counts.total_budget))
+			{
+				check_total(r, wraps[i].mt->operation);
+				budget_spend(counts.total_budget);
+				root = &counts.roots[r];
 			}
 			root->fetched++;
 		}
@@ -502,6 +577,24 @@ find_or_add_root(Oid relid, CmdType op, RootKind kind)
 	r->sized = false;
 	r->exceeded = false;
 	r->threshold = counts.threshold_nosize;
+	r->stmt_threshold = r->threshold;
+	r->by_budget = false;
+	r->budget_size = -1;
+	/* The agent's budgets: the rows this table may still change before its size is known (a lower
+	 * bound), and the statement's total; one shared read of the window per table and statement. */
+	breaker_budget_view(relid, &r->bv);
+	{
+		int64		bt = breaker_table_threshold(&r->bv, -1);
+
+		if (bt < r->threshold)
+			r->threshold = bt;
+	}
+	if (!counts.budgets_read)
+	{
+		counts.total_left = r->bv.total_left;
+		counts.total_budget = counts.total_left;
+		counts.budgets_read = true;
+	}
 	/* Nothing of it changed yet in this statement: every later change is one of its frames' fetches,
 	 * each of which spends from this shared budget. */
 	r->budget = r->threshold;
@@ -688,11 +781,10 @@ row_guard_forget_wraps(void)
  * --------------------------------------------------------------------------------------------- */
 
 void
-statement_rows_final(Oid relid, CmdType op, int64 rows)
+statement_rows_final(Oid relid, CmdType op, int64 rows, double size)
 {
-	(void) relid;
 	(void) op;
-	(void) rows;
+	breaker_account(relid, rows, size);
 }
 
 void
@@ -707,7 +799,7 @@ row_guard_statement_end(bool emit)
 		Root	   *root = &counts.roots[r];
 
 		if (root->kind != ROOT_UNCOUNTED)
-			statement_rows_final(root->relid, root->operation, root_count(r));
+			statement_rows_final(root->relid, root->operation, root_count(r), root->budget_size);
 		root = &counts.roots[r];
 		if (!root->exceeded || root->approved)
 			continue;

@@ -41,8 +41,9 @@ bool		row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows,
  * The single place where a finished statement's final count per target table is known: called once
  * per target table when a statement ends normally (not after an ERROR), with the rows it changed there
  * (exact where PostgreSQL keeps counts; else the input rows fetched, which stop being counted once a
- * token approved the statement). Features that keep budgets across statements hook in here.
+ * token approved the statement), and the table's size when the statement learned it. The agent's
+ * budgets across statements (breaker.hpp) are kept here.
  */
-void		statement_rows_final(Oid relid, CmdType op, int64 rows);
+void		statement_rows_final(Oid relid, CmdType op, int64 rows, double size);	/* size: -1 unknown */
 
 }  // namespace agentguard

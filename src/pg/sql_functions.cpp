@@ -40,6 +40,7 @@
 #include "pg/sha256.hpp"
 #include "pg/pg_guard.hpp"
 #include "pg/request_ids.hpp"
+#include "pg/sql_functions.hpp"
 
 namespace agentguard {
 
@@ -106,7 +107,7 @@ static const char *const kRevoke =
 
 /* ---------- argument checks ---------- */
 
-static void
+void
 require_approver(const char *fn)
 {
 	if (session_is_guarded())

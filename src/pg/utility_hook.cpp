@@ -18,6 +18,7 @@
 #include "core/policy.hpp"
 #include "pg/approval_scope.hpp"
 #include "pg/audit_queue.hpp"
+#include "pg/breaker.hpp"
 #include "pg/event_sink.hpp"
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
@@ -158,6 +159,9 @@ judge_utility(const UtilityArgs *args, UtilityFrame *frame)
 {
 	Verdict		v = {StatementClass::Harmless, nullptr, NIL, NIL, true};
 
+	/* An open circuit breaker refuses every write and DDL first (ZG002), whatever the statement is. */
+	if (breaker_utility_writes(args->parsetree))
+		breaker_refuse_if_open(GetCommandTagName(CreateCommandTag(args->parsetree)));
 	classify_utility(args, &v);
 	if (v.cls == StatementClass::Harmless)
 		return;

@@ -326,6 +326,12 @@ ag_cluster_start() {
         printf 'log_min_messages = warning\n'
         printf "log_line_prefix = '%%m [%%p] %%q%%u@%%d '\n"
         printf 'max_worker_processes = 16\n'
+        # The circuit breaker stops an agent that keeps being refused or changes many rows across
+        # statements; tests of other features refuse one agent many times, so clusters start with
+        # budgets and breaker off. A test of the breaker turns them on with its own lines (later wins).
+        printf 'agentguard.breaker_blocks = 0\n'
+        printf 'agentguard.budget_rows = 0\n'
+        printf 'agentguard.budget_fraction = 1\n'
         for line in "$@"; do printf '%s\n' "$line"; done
     } >>"$data/postgresql.conf" || return 1
 

@@ -101,7 +101,8 @@ SELECT has_function('agentguard', 'deny', ARRAY['bigint', 'text'], 'deny() exist
 SELECT has_function('agentguard', 'grant_token', ARRAY['regrole', 'text', 'interval', 'integer'], 'grant_token() exists');
 SELECT has_function('agentguard', 'revoke_token', ARRAY['bigint'], 'revoke_token() exists');
 SELECT columns_are('agentguard', 'pending', ARRAY['id', 'requested_at', 'agent', 'database', 'command', 'statement',
-                                                 'objects', 'reason', 'expires_at'],
+                                                 'objects', 'reason', 'expires_at',
+                                                 'last_preview_at', 'last_preview'],
                    'pending has the documented columns');
 SELECT columns_are('agentguard', 'tokens', ARRAY['id', 'request_id', 'agent', 'statement', 'created_by',
                    'created_at', 'expires_at', 'uses_left', 'revoked'], 'tokens never shows the secret hash');

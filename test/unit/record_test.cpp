@@ -121,7 +121,7 @@ TEST(Record, BadVersionFlagsAndDecisionAreRejected) {
     b[5] = static_cast<char>(0x80);  // unknown flag
     EXPECT_FALSE(deserialize_record(b.data(), b.size(), &out));
     b = good;
-    b[6] = 3;  // decision
+    b[6] = 99;  // decision
     EXPECT_FALSE(deserialize_record(b.data(), b.size(), &out));
     b = good;
     b[0] = static_cast<char>(b[0] + 1);  // total length disagrees
