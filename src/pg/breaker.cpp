@@ -13,6 +13,7 @@
 #include "pg/guc.hpp"
 #include "pg/hooks.hpp"
 #include "pg/identity.hpp"
+#include "pg/table_size.hpp"
 
 namespace agentguard {
 
@@ -280,17 +281,7 @@ leaf_size(Oid relid)
 double
 breaker_table_size(Oid relid)
 {
-	List	   *members;
-	ListCell   *lc;
-	double		rows = 0;
-
-	if (!has_subclass(relid))
-		return leaf_size(relid);
-	members = find_all_inheritors(relid, AccessShareLock, nullptr);
-	foreach(lc, members)
-		rows += leaf_size(lfirst_oid(lc));
-	list_free(members);
-	return rows;
+	return table_rows_with(relid, leaf_size);
 }
 
 /* ---------------------------------------------------------------------------------------------------

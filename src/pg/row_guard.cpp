@@ -44,6 +44,7 @@
 #include "pg/plan_targets.hpp"
 #include "pg/row_guard.hpp"
 #include "pg/statement_scope.hpp"
+#include "pg/table_size.hpp"
 #include "pg/tokens.hpp"
 
 namespace agentguard {
@@ -220,67 +221,6 @@ read_limits(void)
 	counts.limits_read = true;
 }
 
-/* Rows of one table that has storage: the planner's estimate from its current size, so a table that
- * was never analysed (reltuples = -1) does not look empty. */
-static double
-relation_rows(Oid relid)
-{
-	Relation	rel;
-	double		rows = 0;
-
-	rel = try_relation_open(relid, AccessShareLock);
-	if (rel == nullptr)
-		return 0;
-	if (RELKIND_HAS_STORAGE(rel->rd_rel->relkind))
-	{
-		BlockNumber pages;
-		double		tuples;
-		double		allvisfrac;
-
-		estimate_rel_size(rel, nullptr, &pages, &tuples, &allvisfrac);
-		rows = tuples;
-	}
-	else if (rel->rd_rel->relkind == RELKIND_FOREIGN_TABLE && rel->rd_rel->reltuples > 0)
-		rows = rel->rd_rel->reltuples;
-	relation_close(rel, NoLock);
-	return rows;
-}
-
-/* A partitioned or inheritance root is sized as the sum of its members. */
-static double
-table_rows(Oid relid)
-{
-	List	   *members;
-	ListCell   *lc;
-	double		rows = 0;
-
-	if (!has_subclass(relid))
-		return relation_rows(relid);
-	members = find_all_inheritors(relid, AccessShareLock, nullptr);
-	foreach(lc, members)
-		rows += relation_rows(lfirst_oid(lc));
-	list_free(members);
-	return rows;
-}
-
-static const char *
-operation_name(CmdType op)
-{
-	switch (op)
-	{
-		case CMD_DELETE:
-			return "DELETE";
-		case CMD_UPDATE:
-			return "UPDATE";
-		case CMD_MERGE:
-			return "MERGE";
-		case CMD_INSERT:
-			return "INSERT";
-		default:
-			return "DML";
-	}
-}
-
 /* "would change more than N rows (<setting>, <where it came from>)": the limit and its origin, so the
  * agent knows what stopped it and a human knows what to change. */
 static char *
@@ -381,7 +321,7 @@ row_guard_intercept(Oid relid, CmdType op, const char *reason, int64 rows, bool 
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = INTERCEPT_DESTRUCTIVE_DML;
 	ic.decision = action == Action::Warn ? DECISION_WARNED : DECISION_BLOCKED;
-	ic.command = operation_name(op);
+	ic.command = dml_operation_name(op);
 	ic.statement = statement_text_now();
 	request_objects(relid, &ic);
 	ic.reason = reason;
@@ -407,7 +347,7 @@ report_approved(void)
 	memset(&ic, 0, sizeof(ic));
 	ic.kind = INTERCEPT_DESTRUCTIVE_DML;
 	ic.decision = DECISION_APPROVED;
-	ic.command = operation_name(counts.approved_op);
+	ic.command = dml_operation_name(counts.approved_op);
 	ic.statement = statement_text_now();
 	ic.objects = list_make1(relation_display_name(counts.approved_relid));
 	ic.object_oids = list_make1_oid(counts.approved_relid);
@@ -455,7 +395,7 @@ check_root(int r, CmdType op)
 
 	if (needs_table_size(n, root->threshold, root->sized))
 	{
-		double		rows = table_rows(root->relid);
+		double		rows = table_rows_with(root->relid, estimated_leaf_rows);
 		double		bsize = root->bv.fraction_on ? breaker_table_size(root->relid) : -1;
 		int64		t = INT64_MAX;
 		int64		bt;
