@@ -185,10 +185,10 @@ run_version() { # run_version MAJOR LOG
         mount_in "$root/dev/shm" -t tmpfs -o mode=1777 shm ||
         { LINE="mounting inside $root failed"; return 1; }
     prepare_root "$root" "$v" "$log" || { LINE="could not install PostgreSQL $v (see $log)"; return 1; }
-    copy_tree "$root/work/pg_agentguard" || { LINE="copying the source tree failed"; return 1; }
+    copy_tree "$root/srv/pg_agentguard" || { LINE="copying the source tree failed"; return 1; }
     full="$(in_root "$root" "/usr/lib/postgresql/$v/bin/pg_config" --version 2>/dev/null)"
     echo "==> $full in $suite: scripts/test.sh" >>"$log"
-    run_bg in_root "$root" env AG_PG_MAJOR="$v" bash -c 'cd /work/pg_agentguard && ./scripts/test.sh' >>"$log" 2>&1
+    run_bg in_root "$root" env AG_PG_MAJOR="$v" bash -c 'cd /srv/pg_agentguard && ./scripts/test.sh' >>"$log" 2>&1
     rc=$?
     stop_procs_in_root
     unmount_all
